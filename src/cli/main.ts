@@ -1,8 +1,6 @@
 import { Command } from 'commander';
 
-/** Builds the CLI; subcommands register themselves here. */
-export async function runCli(argv: string[]): Promise<number> {
-  const program = new Command('keelson').description('GitOps for Kubernetes fleets');
-  await program.parseAsync(argv);
-  return 0;
+/** The client side of the CLI: commands that talk to a Keelson API over HTTP. */
+export function buildCli(): Command {
+  return new Command('keelson').description('GitOps for Kubernetes fleets: pull request to every cluster').showHelpAfterError();
 }

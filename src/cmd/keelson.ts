@@ -1,4 +1,45 @@
-/** Composition root of the `keelson` CLI. */
-import { runCli } from '../cli/main.ts';
+/** Composition root of the `keelson` CLI: server commands are wired here, client verbs in src/cli. */
+import { Command, InvalidArgumentError } from 'commander';
+import { buildCli } from '../cli/main.ts';
+import { kubeconfigFromData, startApiServer } from './apiserver.ts';
 
-process.exitCode = await runCli(process.argv);
+function port(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError('must be a port number (0 picks a free one)');
+  return n;
+}
+
+const program: Command = buildCli();
+
+const apiserver = program
+  .command('apiserver')
+  .description('run the embedded Kubernetes-compatible API server')
+  .option('--data <dir>', 'keep state in DIR (SQLite); without it, state is kept in memory')
+  .option('--port <n>', 'port on 127.0.0.1 (0 picks a free one)', port, 0)
+  .option('--tls', 'serve HTTPS with a CA generated into the data directory')
+  .action(async (opts: { data?: string; port: number; tls?: boolean }) => {
+    const running = await startApiServer(opts, (message, fields) => process.stderr.write(`${message} ${JSON.stringify(fields ?? {})}\n`));
+    process.stdout.write(`keelson apiserver listening on ${running.url} (port ${running.port})\n`);
+    process.stdout.write(`kubeconfig: ${running.kubeconfigPath}\n`);
+    const shutdown = () => {
+      void running.stop().then(() => process.exit(0));
+    };
+    process.once('SIGINT', shutdown);
+    process.once('SIGTERM', shutdown);
+  });
+
+apiserver
+  .command('kubeconfig')
+  .description('print a kubeconfig for one logical cluster of a running server')
+  .requiredOption('--data <dir>', 'the data directory of the server')
+  .option('--cluster <name>', 'logical cluster', 'default')
+  .action((opts: { data: string; cluster: string }) => {
+    process.stdout.write(kubeconfigFromData(opts.data, opts.cluster));
+  });
+
+try {
+  await program.parseAsync(process.argv);
+} catch (error) {
+  process.stderr.write(`keelson: ${(error as Error).message}\n`);
+  process.exitCode = 1;
+}

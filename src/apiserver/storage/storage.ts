@@ -1,0 +1,72 @@
+/**
+ * The storage contract of the API server: a revision log in the spirit of kine. Every write gets the
+ * next global revision, which becomes the object's resourceVersion; watches resume from any revision
+ * still inside the retained window and get 410 Gone before it. Implementations are synchronous: the
+ * server is single-threaded and a write is acknowledged only once it is durable.
+ */
+import type { KubeObject } from '../../api/meta.ts';
+
+export type EventType = 'ADDED' | 'MODIFIED' | 'DELETED';
+
+export interface StoredObject {
+  key: string;
+  /** The object, with metadata.resourceVersion set to modRevision. */
+  value: KubeObject;
+  createRevision: number;
+  modRevision: number;
+}
+
+export interface StorageEvent {
+  type: EventType;
+  key: string;
+  /** For DELETED: the last state, with resourceVersion set to the revision of the deletion. */
+  value: KubeObject;
+  revision: number;
+}
+
+export interface ListResult {
+  items: StoredObject[];
+  /** The revision the list was read at. */
+  revision: number;
+  /** More items follow the last one returned (when a limit was given). */
+  more: boolean;
+  remaining: number;
+}
+
+export interface ListOptions {
+  /** Only keys greater than this one. */
+  startAfter?: string;
+  limit?: number;
+}
+
+export type StorageListener = (event: StorageEvent) => void;
+
+export interface Storage {
+  get(key: string): StoredObject | undefined;
+  list(prefix: string, options?: ListOptions): ListResult;
+  count(prefix: string): number;
+  /** Throws AlreadyExistsError when the key exists. */
+  create(key: string, value: KubeObject): StoredObject;
+  /** Throws NotFoundError when the key is missing and ConflictError when expectedRevision is stale. */
+  update(key: string, value: KubeObject, expectedRevision?: number): StoredObject;
+  /** Throws NotFoundError / ConflictError as update does. Returns the deleted state. */
+  delete(key: string, expectedRevision?: number): StoredObject;
+  /** Events after `revision` whose key starts with prefix; throws GoneError when compacted away. */
+  eventsSince(prefix: string, revision: number): StorageEvent[];
+  /** Called synchronously after each committed write, in revision order. */
+  subscribe(listener: StorageListener): () => void;
+  readonly revision: number;
+  readonly compactedRevision: number;
+  /** Drops history older than the retained window. */
+  compact(): void;
+  close(): void;
+}
+
+/** The end of a key range for a prefix ending in `/`. */
+export function prefixEnd(prefix: string): string {
+  return prefix.slice(0, -1) + String.fromCharCode(prefix.charCodeAt(prefix.length - 1) + 1);
+}
+
+export function withResourceVersion(value: KubeObject, revision: number): KubeObject {
+  return { ...value, metadata: { ...value.metadata, resourceVersion: String(revision) } };
+}
