@@ -17,8 +17,8 @@
  *   kubernetes/kubernetes api/openapi-spec/v3 (release 1.32) and the struct tags kubectl 1.32 carries.
  *
  * Fields that point at another type carry no description in client-node (openapi-generator drops
- * descriptions beside a `$ref`); they get the referenced type's description, `metadata` gets the
- * standard one, and references to Time, IntOrString, Quantity and the like stay bare.
+ * descriptions beside a `$ref`, or puts the referenced type's there); they get the referenced type's
+ * description, so `kubectl explain` never shows "<no description>", and `metadata` the standard one.
  */
 import { readdirSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -748,11 +748,7 @@ function sortKeys<T>(record: Record<string, T>): Record<string, T> {
 function withDescription(schema: Schema, description: string | undefined, components: SchemaComponents): Schema {
   if (schema.$ref === undefined) return description === undefined ? schema : { ...schema, description };
   const target = schema.$ref.slice(refPrefix.length);
-  const special = specialComponents[target];
-  const fallback = special === undefined ? components[target]?.description : undefined;
-  // client-node fills a field pointing at IntOrString, MicroTime, ... with that type's description
-  const own = special !== undefined && description === special.description ? undefined : description;
-  const text = own ?? standardMetadata[target] ?? fallback;
+  const text = description ?? standardMetadata[target] ?? components[target]?.description;
   return text === undefined ? schema : { allOf: [{ $ref: schema.$ref }], description: text };
 }
 

@@ -17,6 +17,8 @@ export interface ApiServerFlags {
   port?: number;
   tls?: boolean;
   host?: string;
+  /** Revisions kept for watch resumption (default 10,000). */
+  history?: number;
 }
 
 export interface RunningApiServer {
@@ -98,7 +100,8 @@ export async function startApiServer(flags: ApiServerFlags, log: (message: strin
   const dataDir = flags.data ?? mkdtempSync(join(tmpdir(), 'keelson-apiserver-'));
   mkdirSync(dataDir, { recursive: true });
   const state = await loadState(dataDir, flags.tls ?? false);
-  const storage = persistent ? new SqliteStorage(join(dataDir, 'state.db')) : new MemoryStorage();
+  const window = flags.history ?? 10_000;
+  const storage = persistent ? new SqliteStorage(join(dataDir, 'state.db'), { window }) : new MemoryStorage({ window });
   const server = new ApiServer({ storage, adminToken: state.adminToken, serviceAccountKey: state.serviceAccountKey, log });
   const { port, url } = await server.listen({
     host: flags.host ?? '127.0.0.1',

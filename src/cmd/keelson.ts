@@ -17,7 +17,8 @@ const apiserver = program
   .option('--data <dir>', 'keep state in DIR (SQLite); without it, state is kept in memory')
   .option('--port <n>', 'port on 127.0.0.1 (0 picks a free one)', port, 0)
   .option('--tls', 'serve HTTPS with a CA generated into the data directory')
-  .action(async (opts: { data?: string; port: number; tls?: boolean }) => {
+  .option('--history <n>', 'revisions kept for resuming watches', (v) => Number(v), 10_000)
+  .action(async (opts: { data?: string; port: number; tls?: boolean; history: number }) => {
     const running = await startApiServer(opts, (message, fields) => process.stderr.write(`${message} ${JSON.stringify(fields ?? {})}\n`));
     process.stdout.write(`keelson apiserver listening on ${running.url} (port ${running.port})\n`);
     process.stdout.write(`kubeconfig: ${running.kubeconfigPath}\n`);

@@ -241,8 +241,8 @@ function goNumber(value: number): string {
   return String(value);
 }
 
-/** Go's `strconv.Quote` for the characters that occur in Kubernetes keys. */
-function goQuote(text: string): string {
+/** Go's `strconv.Quote` (`%q`) for the characters that occur in Kubernetes names and keys. */
+export function goQuote(text: string): string {
   let out = '"';
   for (const ch of text) {
     const code = ch.codePointAt(0) ?? 0;
@@ -379,13 +379,21 @@ export class FieldSet {
     return count;
   }
 
+  /** The set with every path put below `element`. */
+  static under(element: PathElement, set: FieldSet): FieldSet {
+    const out = new FieldSet();
+    if (!set.isEmpty()) out.#children.set(serializePathElement(element), { element, set: set.#copy() });
+    return out;
+  }
+
   hasMember(element: PathElement): boolean {
     return this.#members.has(serializePathElement(element));
   }
 
   /** The paths below an element, without the element itself; empty when there are none. */
   withPrefix(element: PathElement): FieldSet {
-    return this.#children.get(serializePathElement(element))?.set.#copy() ?? new FieldSet();
+    const child = this.#children.get(serializePathElement(element));
+    return child === undefined ? new FieldSet() : child.set.#copy();
   }
 
   /** The members of this node, in structured-merge-diff order. */

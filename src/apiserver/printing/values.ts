@@ -42,6 +42,11 @@ const rfc3339 = /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?
 /** Go's zero `time.Time`, 0001-01-01T00:00:00Z, which metav1.Time treats as unset. */
 const goZeroTime = -62_135_596_800_000;
 
+/** Whether text is an RFC 3339 timestamp as Go's `time.Parse(time.RFC3339, …)` reads one. */
+export function isRfc3339(value: string): boolean {
+  return rfc3339.test(value);
+}
+
 /** Milliseconds since the epoch of an RFC 3339 timestamp; undefined when absent, invalid or Go's zero time. */
 export function parseTime(value: unknown): number | undefined {
   if (typeof value !== 'string') return undefined;
