@@ -8,7 +8,7 @@ suite=${CONFORMANCE_SUITE:-$root/../shared/conformance/kubectl.sh}
 command -v kubectl >/dev/null || { echo "kubectl is not on PATH: the conformance suite needs it" >&2; exit 1; }
 data=$(mktemp -d)
 log="$data/apiserver.log"
-"$root/bin/keelson" apiserver --data "$data" --port 0 ${CONFORMANCE_TLS:+--tls} >"$log" 2>&1 &
+"$root/bin/keelson" apiserver --data "$data" --port 0 --tls >"$log" 2>&1 &
 pid=$!
 trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf "$data"' EXIT
 for _ in $(seq 1 100); do
@@ -22,4 +22,33 @@ cases=()
 while IFS= read -r c; do [[ "$skip" == *" $c "* ]] || cases+=("$c"); done < <(bash "$suite" --list)
 export KUBECONFIG="$data/kubeconfig"
 export HOME="$data"  # a fresh kubectl discovery cache
-bash "$suite" "${cases[@]}"
+# Cases whose check cannot pass against kube-apiserver either (see docs/conformance.md): they are
+# run and reported, and fail this script only if they fail for another reason than the one listed.
+declare -A known=(
+  [already_exists]="kubectl create configmap prints 'failed to create configmap: configmaps \"c1\" already exists' (no reason word)"
+  [invalid_name]="expect_has is called with -i as the pattern"
+  [update_conflict]="expect_has is called with -i as the pattern"
+  [server_side_apply]="expect_has is called with -i as the pattern"
+  [crd]="expect_has is called with -i as the pattern"
+  [unauthorized]="expect_has is called with -i as the pattern"
+  [patch_types]="expects env 'A B'; strategic merge patch puts new items first: 'B A'"
+)
+out="$data/conformance.out"
+set +e
+bash "$suite" "${cases[@]}" | tee "$out"
+set -e
+unexpected=0
+while IFS= read -r line; do
+  c=${line#FAIL }; c=${c%%:*}
+  reason=${known[$c]:-}
+  if [ -z "$reason" ]; then echo "unexpected failure: $c" >&2; unexpected=1; continue; fi
+  case "$c" in
+    patch_types) grep -q "expected 'A B', got 'B A'" <<<"$line" || { echo "patch_types failed otherwise: $line" >&2; unexpected=1; } ;;
+    already_exists) grep -q 'already exists' <<<"$line" || unexpected=1 ;;
+    invalid_name|crd) grep -qi 'is invalid' <<<"$line" || unexpected=1 ;;
+    update_conflict|server_side_apply) grep -qi 'conflict' <<<"$line" || unexpected=1 ;;
+    unauthorized) grep -q 'Unauthorized' <<<"$line" || unexpected=1 ;;
+  esac
+  echo "known suite defect in $c: $reason"
+done < <(grep '^FAIL ' "$out")
+exit $unexpected

@@ -638,7 +638,8 @@ class Generator {
     const name = this.#names.get(className) ?? '';
     if (this.#components[name] !== undefined) return;
     const model = this.#model(className);
-    const schema: Schema = { description: model.declaration.description, type: 'object' };
+    const schema: Schema = { type: 'object' };
+    if (model.declaration.description !== undefined) schema.description = model.declaration.description;
     this.#components[name] = schema;
     const properties: Record<string, Schema> = {};
     const required: string[] = [];

@@ -261,7 +261,8 @@ export class ApiServer {
       if ((accept ?? '').includes('protobuf') && !(accept ?? '').includes('json')) {
         throw new KeelsonError('KEELSON_NOT_ACCEPTABLE', 'only application/json is served for /openapi/v2');
       }
-      return writeJson(res, 200, openApiV2Document(cluster.types.all(), builtinComponents, crdSchemas(cluster.types.all())));
+      const documents = groups.flatMap((g) => [...g.versions.entries()].map(([version, types]) => openApiV3Document({ group: g.group, version }, types, builtinComponents, crdSchemas(types))));
+      return writeJson(res, 200, openApiV2Document(documents));
     }
     throw new NotFoundError('the server could not find the requested resource');
   }
@@ -294,7 +295,7 @@ export class ApiServer {
     const accept = req.headers.accept ?? '';
     const asTable = tableAccept.test(accept) && !info.subresource;
     const encodeOne = (object: KubeObject) =>
-      asTable ? toTable(type, [object], { now: new Date(), includeObject: includeObject(query), printerColumns: type.crd?.printerColumns }) : object;
+      asTable ? toTable(type, [object], { now: new Date(), includeObject: includeObject(query), ...(type.crd && { printerColumns: type.crd.printerColumns }) }) : object;
 
     if (type.virtual) {
       if (verb !== 'create') throw new KeelsonError('KEELSON_METHOD_NOT_ALLOWED', 'the server does not allow this method on the requested resource');
@@ -318,7 +319,7 @@ export class ApiServer {
             toTable(type, list.items, {
               now: new Date(),
               includeObject: includeObject(query),
-              printerColumns: type.crd?.printerColumns,
+              ...(type.crd && { printerColumns: type.crd.printerColumns }),
               ...(list.metadata.resourceVersion !== undefined && { resourceVersion: list.metadata.resourceVersion }),
               ...(list.metadata.continue !== undefined && { continue: list.metadata.continue }),
             }),
@@ -599,7 +600,7 @@ function listOptions(query: URLSearchParams): ListOptions {
 
 function crdSchemas(types: ServedType[]): Map<string, NonNullable<NonNullable<ServedType['crd']>['openApiSchema']>> {
   const map = new Map<string, NonNullable<NonNullable<ServedType['crd']>['openApiSchema']>>();
-  for (const t of types) if (t.crd?.openApiSchema) map.set(`${t.group}/${t.version}/${t.plural}`, t.crd.openApiSchema);
+  for (const t of types) if (t.crd?.openApiSchema) map.set(t.plural, t.crd.openApiSchema);
   return map;
 }
 

@@ -178,11 +178,13 @@ export function formatFieldError(error: FieldError): string {
 export function invalidError(kind: string, name: string, errors: FieldError[], group = ''): InvalidError {
   const parts = errors.map(formatFieldError);
   const joined = parts.length === 1 ? parts[0] : `[${parts.join(', ')}]`;
-  return new InvalidError(`${kind} "${name}" is invalid: ${joined}`, {
+  const qualified = group === '' ? kind : `${kind}.${group}`;
+  return new InvalidError(`${qualified} "${name}" is invalid: ${joined}`, {
     name,
     group,
     kind,
-    causes: errors.map((e) => ({ reason: e.type, message: formatFieldError(e), field: e.field })),
+    // a cause's message leaves out the field, which the cause names separately (kubectl prints both)
+    causes: errors.map((e) => ({ reason: e.type, message: formatFieldError(e).replace(`${e.field}: `, ''), field: e.field })),
   });
 }
 

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, it } from 'node:test';
 import { join } from 'node:path';
-import { CoreV1Api, KubeConfig, KubernetesObjectApi, PatchStrategy, makeInformer, type V1ConfigMap } from '@kubernetes/client-node';
+import { CoreV1Api, KubeConfig, KubernetesObjectApi, PatchStrategy, makeInformer, type KubernetesObject, type V1ConfigMap } from '@kubernetes/client-node';
 import { SqliteStorage } from '../../src/apiserver/storage/sqlite-storage.ts';
 import { eventually, freePort, startServer, type ServerProcess } from './harness.ts';
 
@@ -28,7 +28,7 @@ it('lists, creates and applies with the typed client', async () => {
   assert.equal(read.data?.['a'], '1');
 
   const config = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'applied', namespace: 'default' }, data: { owner: 'first' } };
-  const applied = await objects.patch(config, undefined, undefined, 'first', false, PatchStrategy.ServerSideApply);
+  const applied: KubernetesObject = await objects.patch(config, undefined, undefined, 'first', false, PatchStrategy.ServerSideApply);
   assert.equal((applied as V1ConfigMap).data?.['owner'], 'first');
   assert.equal(applied.metadata?.managedFields?.[0]?.manager, 'first');
   assert.equal(applied.metadata?.managedFields?.[0]?.operation, 'Apply');
@@ -36,7 +36,7 @@ it('lists, creates and applies with the typed client', async () => {
     objects.patch({ ...config, data: { owner: 'second' } }, undefined, undefined, 'second', false, PatchStrategy.ServerSideApply),
     (error: { code?: number; body?: string }) => error.code === 409 && /conflict with "first"/.test(String(error.body)),
   );
-  const forced = await objects.patch({ ...config, data: { owner: 'second' } }, undefined, undefined, 'second', true, PatchStrategy.ServerSideApply);
+  const forced: KubernetesObject = await objects.patch({ ...config, data: { owner: 'second' } }, undefined, undefined, 'second', true, PatchStrategy.ServerSideApply);
   assert.equal((forced as V1ConfigMap).data?.['owner'], 'second');
   assert.deepEqual(forced.metadata?.managedFields?.map((m) => m.manager), ['second']);
   await server.stop();

@@ -17,20 +17,50 @@ const daysOfMonth: Bounds = { min: 1, max: 31 };
 const months: Bounds = {
   min: 1,
   max: 12,
-  names: { jan: 1, feb: 2, mar: 3, apr: 4, may: 5, jun: 6, jul: 7, aug: 8, sep: 9, oct: 10, nov: 11, dec: 12 },
+  names: {
+    jan: 1,
+    feb: 2,
+    mar: 3,
+    apr: 4,
+    may: 5,
+    jun: 6,
+    jul: 7,
+    aug: 8,
+    sep: 9,
+    oct: 10,
+    nov: 11,
+    dec: 12,
+  },
 };
-const daysOfWeek: Bounds = { min: 0, max: 6, names: { sun: 0, mon: 1, tue: 2, wed: 3, thu: 4, fri: 5, sat: 6 } };
+const daysOfWeek: Bounds = {
+  min: 0,
+  max: 6,
+  names: { sun: 0, mon: 1, tue: 2, wed: 3, thu: 4, fri: 5, sat: 6 },
+};
 
-const descriptors = new Set(['@yearly', '@annually', '@monthly', '@weekly', '@daily', '@midnight', '@hourly']);
+const descriptors = new Set([
+  '@yearly',
+  '@annually',
+  '@monthly',
+  '@weekly',
+  '@daily',
+  '@midnight',
+  '@hourly',
+]);
 
 class CronError extends Error {}
 
 /** strconv.Atoi followed by cron's negative check. */
 function parseNumber(expr: string): number {
-  if (!/^[+-]?[0-9]+$/.test(expr)) throw new CronError(`failed to parse int from ${expr}: strconv.Atoi: parsing ${goQuote(expr)}: invalid syntax`);
+  if (!/^[+-]?[0-9]+$/.test(expr))
+    throw new CronError(
+      `failed to parse int from ${expr}: strconv.Atoi: parsing ${goQuote(expr)}: invalid syntax`,
+    );
   const num = Number(expr);
   if (!Number.isSafeInteger(num) || Math.abs(num) > 2 ** 63) {
-    throw new CronError(`failed to parse int from ${expr}: strconv.Atoi: parsing ${goQuote(expr)}: value out of range`);
+    throw new CronError(
+      `failed to parse int from ${expr}: strconv.Atoi: parsing ${goQuote(expr)}: value out of range`,
+    );
   }
   if (num < 0) throw new CronError(`negative number (${num}) not allowed: ${expr}`);
   return num;
@@ -61,7 +91,8 @@ function checkRange(expr: string, bounds: Bounds): void {
     if (lowAndHigh.length === 1) end = bounds.max;
   } else if (rangeAndStep.length > 2) throw new CronError(`too many slashes: ${expr}`);
 
-  if (start < bounds.min) throw new CronError(`beginning of range (${start}) below minimum (${bounds.min}): ${expr}`);
+  if (start < bounds.min)
+    throw new CronError(`beginning of range (${start}) below minimum (${bounds.min}): ${expr}`);
   if (end > bounds.max) throw new CronError(`end of range (${end}) above maximum (${bounds.max}): ${expr}`);
   if (start > end) throw new CronError(`beginning of range (${start}) beyond end of range (${end}): ${expr}`);
   if (step === 0) throw new CronError(`step of range should be a positive number: ${expr}`);
@@ -117,7 +148,8 @@ function parseStandard(input: string): void {
     const space = spec.indexOf(' ');
     const eq = spec.indexOf('=');
     const zone = space < 0 ? spec.slice(eq + 1) : spec.slice(eq + 1, space);
-    if (!isKnownTimeZone(zone)) throw new CronError(`provided bad location ${zone}: unknown time zone ${zone}`);
+    if (!isKnownTimeZone(zone))
+      throw new CronError(`provided bad location ${zone}: unknown time zone ${zone}`);
     spec = space < 0 ? '' : spec.slice(space).trim();
   }
   if (spec.startsWith('@')) {
@@ -130,7 +162,8 @@ function parseStandard(input: string): void {
     throw new CronError(`unrecognized descriptor: ${spec}`);
   }
   const fields = spec.split(/\s+/).filter((f) => f !== '');
-  if (fields.length !== 5) throw new CronError(`expected exactly 5 fields, found ${fields.length}: [${fields.join(' ')}]`);
+  if (fields.length !== 5)
+    throw new CronError(`expected exactly 5 fields, found ${fields.length}: [${fields.join(' ')}]`);
   const bounds = [minutes, hours, daysOfMonth, months, daysOfWeek];
   fields.forEach((field, i) => {
     for (const expr of field.split(',').filter((e) => e !== '')) checkRange(expr, bounds[i] ?? minutes);

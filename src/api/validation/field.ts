@@ -80,7 +80,10 @@ export function tooLong(field: string, maxLength: number): FieldError {
   return { field, type: 'FieldValueTooLong', message: `must have at most ${maxLength} bytes` };
 }
 
-/** field.TooMany: `path: Too many: N: must have at most M items`. */
+/**
+ * field.TooMany (`path: Too many: N: must have at most M items`). FieldErrorType has no FieldValueTooMany yet, so
+ * this is reported as an Invalid value until src/base/errors.ts gains the type.
+ */
 export function tooMany(field: string, actual: number, max: number): FieldError {
   return { field, type: 'FieldValueInvalid', message: `${actual}: must have at most ${max} items` };
 }
@@ -96,4 +99,16 @@ export function notFound(field: string, value: unknown): FieldError {
 /** field.Invalid(path, value, "field is immutable"). */
 export function immutable(field: string, value: unknown): FieldError {
   return invalid(field, value, 'field is immutable');
+}
+
+/** field.Invalid with the value omitted (field.OmitValueType): `path: Invalid value: detail`. */
+export function invalidOmitted(field: string, detail: string): FieldError {
+  return { field, type: 'FieldValueInvalid', message: detail };
+}
+
+/** ValidateNonnegativeField for an optional number: nothing when absent. */
+export function nonNegative(value: unknown, field: string): FieldError[] {
+  return typeof value === 'number' && value < 0
+    ? [invalid(field, value, 'must be greater than or equal to 0')]
+    : [];
 }

@@ -59,11 +59,13 @@ export function validateOwnerReferences(references: unknown, path: string): Fiel
     const kind = stringAt(ref['kind']);
     const name = stringAt(ref['name']);
     const uid = stringAt(ref['uid']);
-    if (versionOf(apiVersion) === '') errs.push(invalid(child(path, 'apiVersion'), apiVersion, 'version must not be empty'));
+    if (versionOf(apiVersion) === '')
+      errs.push(invalid(child(path, 'apiVersion'), apiVersion, 'version must not be empty'));
     if (kind === '') errs.push(invalid(child(path, 'kind'), kind, 'must not be empty'));
     if (name === '') errs.push(invalid(child(path, 'name'), name, 'must not be empty'));
     if (uid === '') errs.push(invalid(child(path, 'uid'), uid, 'must not be empty'));
-    if (apiVersion === 'v1' && kind === 'Event') errs.push(invalid(path, ref, '/v1, Kind=Event is disallowed from being an owner'));
+    if (apiVersion === 'v1' && kind === 'Event')
+      errs.push(invalid(path, ref, '/v1, Kind=Event is disallowed from being an owner'));
     if (ref['controller'] === true) {
       const current = `${kind}/${name}`;
       if (firstController !== '') {
@@ -90,7 +92,9 @@ export function validateFinalizers(finalizers: unknown, path: string): FieldErro
   const names = arrayAt(finalizers).map(stringAt);
   const errs = names.flatMap((name) => validateFinalizerName(name, path));
   if (names.includes('orphan') && names.includes('foregroundDeletion')) {
-    errs.push(invalidShown(path, goStringSlice(names), 'finalizer orphan and foregroundDeletion cannot be both set'));
+    errs.push(
+      invalidShown(path, goStringSlice(names), 'finalizer orphan and foregroundDeletion cannot be both set'),
+    );
   }
   return errs;
 }
@@ -160,7 +164,8 @@ function validateObjectMetaCreate(type: ResourceType, obj: KubeObject): FieldErr
   const errs: FieldError[] = [];
   const generateName = stringAt(meta['generateName']);
   if (generateName !== '') {
-    for (const msg of nameFn(generateName, true)) errs.push(invalid('metadata.generateName', generateName, msg));
+    for (const msg of nameFn(generateName, true))
+      errs.push(invalid('metadata.generateName', generateName, msg));
   }
   const name = stringAt(meta['name']);
   if (name === '') errs.push(required('metadata.name', 'name or generateName is required'));
@@ -169,7 +174,9 @@ function validateObjectMetaCreate(type: ResourceType, obj: KubeObject): FieldErr
   const namespace = stringAt(meta['namespace']);
   if (type.namespaced) {
     if (namespace === '') errs.push(required('metadata.namespace'));
-    else for (const msg of nameIsDNSLabel(namespace, false)) errs.push(invalid('metadata.namespace', namespace, msg));
+    else
+      for (const msg of nameIsDNSLabel(namespace, false))
+        errs.push(invalid('metadata.namespace', namespace, msg));
   } else if (namespace !== '') {
     errs.push(forbidden('metadata.namespace', 'not allowed on this type'));
   }
@@ -181,14 +188,20 @@ function optionalNumber(value: unknown): number | null {
   return typeof value === 'number' ? value : null;
 }
 
-/** ValidateObjectMetaUpdate: identity and timestamps are immutable, finalizers frozen while deleting. */
+/**
+ * ValidateObjectMetaUpdate: identity and timestamps are immutable, finalizers frozen while deleting. Its
+ * "resourceVersion must be specified" rule is left out: kube-apiserver's store fills the resourceVersion of an
+ * unconditional update before validating, so that rule never fires for a request.
+ */
 function validateObjectMetaUpdate(type: ResourceType, obj: KubeObject, old: KubeObject): FieldError[] {
   const meta = metadataOf(obj);
   const oldMeta = metadataOf(old);
   const errs: FieldError[] = [];
   if (stringAt(oldMeta['deletionTimestamp']) !== '') {
     const before = new Set(arrayAt(oldMeta['finalizers']).map(stringAt));
-    const added = [...new Set(arrayAt(meta['finalizers']).map(stringAt))].filter((f) => !before.has(f)).sort();
+    const added = [...new Set(arrayAt(meta['finalizers']).map(stringAt))]
+      .filter((f) => !before.has(f))
+      .sort();
     if (added.length > 0) {
       errs.push(
         forbidden(
@@ -198,24 +211,26 @@ function validateObjectMetaUpdate(type: ResourceType, obj: KubeObject, old: Kube
       );
     }
   }
-  const resourceVersion = stringAt(meta['resourceVersion']);
-  if (resourceVersion === '') errs.push(invalid('metadata.resourceVersion', resourceVersion, 'must be specified for an update'));
   const generation = numberAt(meta['generation']) ?? 0;
-  if (generation < (numberAt(oldMeta['generation']) ?? 0)) errs.push(invalid('metadata.generation', generation, 'must not be decremented'));
+  if (generation < (numberAt(oldMeta['generation']) ?? 0))
+    errs.push(invalid('metadata.generation', generation, 'must not be decremented'));
 
   for (const field of ['name', 'namespace', 'uid'] as const) {
     const now = stringAt(meta[field]);
     if (now !== stringAt(oldMeta[field])) errs.push(immutable(`metadata.${field}`, now));
   }
   if (!sameTime(meta['creationTimestamp'], oldMeta['creationTimestamp'])) {
-    errs.push(invalidShown('metadata.creationTimestamp', goTime(meta['creationTimestamp']), 'field is immutable'));
+    errs.push(
+      invalidShown('metadata.creationTimestamp', goTime(meta['creationTimestamp']), 'field is immutable'),
+    );
   }
   if (!sameTime(meta['deletionTimestamp'], oldMeta['deletionTimestamp'])) {
     const shown = stringAt(meta['deletionTimestamp']) === '' ? 'null' : goTime(meta['deletionTimestamp']);
     errs.push(invalidShown('metadata.deletionTimestamp', shown, 'field is immutable'));
   }
   const grace = optionalNumber(meta['deletionGracePeriodSeconds']);
-  if (grace !== optionalNumber(oldMeta['deletionGracePeriodSeconds'])) errs.push(immutable('metadata.deletionGracePeriodSeconds', grace));
+  if (grace !== optionalNumber(oldMeta['deletionGracePeriodSeconds']))
+    errs.push(immutable('metadata.deletionGracePeriodSeconds', grace));
 
   errs.push(...validateCommon(meta, usesCoreObjectMeta(type)));
   return errs;

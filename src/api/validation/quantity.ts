@@ -22,7 +22,8 @@ const multipliers: Record<string, number> = {
   Ei: 2 ** 60,
 };
 
-const quantityPattern = /^([+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+))(?:([eE][+-]?[0-9]+)|(Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|M|G|T|P|E))?$/;
+const quantityPattern =
+  /^([+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+))(?:([eE][+-]?[0-9]+)|(Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|M|G|T|P|E))?$/;
 
 /** The numeric value of a quantity given as a string or a JSON number; undefined when it does not parse. */
 export function parseQuantity(value: unknown): number | undefined {

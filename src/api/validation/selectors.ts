@@ -26,7 +26,11 @@ export function validateLabels(labels: unknown, path: string): FieldError[] {
 }
 
 /** ValidateLabelSelector; a nil selector is valid here (callers decide whether it is required). */
-export function validateLabelSelector(selector: unknown, path: string, allowInvalidLabelValue = false): FieldError[] {
+export function validateLabelSelector(
+  selector: unknown,
+  path: string,
+  allowInvalidLabelValue = false,
+): FieldError[] {
   if (!isObject(selector)) return [];
   const errs = validateLabels(selector['matchLabels'], child(path, 'matchLabels'));
   arrayAt(selector['matchExpressions']).forEach((raw, i) => {
@@ -38,13 +42,20 @@ export function validateLabelSelector(selector: unknown, path: string, allowInva
       case 'In':
       case 'NotIn':
         if (values.length === 0) {
-          errs.push(required(child(exprPath, 'values'), "must be specified when `operator` is 'In' or 'NotIn'"));
+          errs.push(
+            required(child(exprPath, 'values'), "must be specified when `operator` is 'In' or 'NotIn'"),
+          );
         }
         break;
       case 'Exists':
       case 'DoesNotExist':
         if (values.length > 0) {
-          errs.push(forbidden(child(exprPath, 'values'), "may not be specified when `operator` is 'Exists' or 'DoesNotExist'"));
+          errs.push(
+            forbidden(
+              child(exprPath, 'values'),
+              "may not be specified when `operator` is 'Exists' or 'DoesNotExist'",
+            ),
+          );
         }
         break;
       default:
@@ -54,7 +65,8 @@ export function validateLabelSelector(selector: unknown, path: string, allowInva
     if (!allowInvalidLabelValue) {
       values.forEach((value, j) => {
         const text = stringAt(value);
-        for (const msg of isValidLabelValue(text)) errs.push(invalid(index(child(exprPath, 'values'), j), text, msg));
+        for (const msg of isValidLabelValue(text))
+          errs.push(invalid(index(child(exprPath, 'values'), j), text, msg));
       });
     }
   });
@@ -95,7 +107,8 @@ export function selectorKind(selector: unknown): SelectorKind {
 export function selectorMatches(selector: unknown, labels: unknown): boolean {
   if (!isObject(selector)) return false;
   const set = stringMap(labels) ?? {};
-  for (const [k, v] of Object.entries(stringMap(selector['matchLabels']) ?? {})) if (set[k] !== v) return false;
+  for (const [k, v] of Object.entries(stringMap(selector['matchLabels']) ?? {}))
+    if (set[k] !== v) return false;
   for (const raw of arrayAt(selector['matchExpressions'])) {
     const expr = isObject(raw) ? raw : {};
     const k = stringAt(expr['key']);

@@ -52,8 +52,20 @@ export function fieldPath(names: readonly string[]): FieldPath {
 // ---------------------------------------------------------------------------------------------
 // Serialization of path elements
 
+const serialized = new WeakMap<PathElement, string>();
+
 /** The FieldsV1 key of an element: `f:name`, `k:{"name":"web"}`, `v:"x"` or `i:0`. */
 export function serializePathElement(element: PathElement): string {
+  if (element.kind === 'field') return `f:${element.name}`;
+  let text = serialized.get(element);
+  if (text === undefined) {
+    text = serializeUncached(element);
+    serialized.set(element, text);
+  }
+  return text;
+}
+
+function serializeUncached(element: PathElement): string {
   switch (element.kind) {
     case 'field':
       return `f:${element.name}`;
@@ -74,7 +86,7 @@ export function parsePathElement(text: string): PathElement | undefined {
   if (text.length < 2) throw new Error(`key must be 2 characters long: ${text}`);
   if (text[1] !== ':') throw new Error(`missing colon: ${text}`);
   const body = text.slice(2);
-  switch (text[0]) {
+  switch (text.charAt(0)) {
     case 'f':
       return fieldElement(body);
     case 'v':
@@ -249,7 +261,13 @@ export function goQuote(text: string): string {
     const named = goEscapes[ch];
     if (named !== undefined) out += named;
     else if (code < 0x20 || code === 0x7f) out += `\\x${code.toString(16).padStart(2, '0')}`;
-    else if ((code >= 0x80 && code <= 0x9f) || code === 0xad || code === 0x2028 || code === 0x2029 || code === 0xfeff) {
+    else if (
+      (code >= 0x80 && code <= 0x9f) ||
+      code === 0xad ||
+      code === 0x2028 ||
+      code === 0x2029 ||
+      code === 0xfeff
+    ) {
       out += `\\u${code.toString(16).padStart(4, '0')}`;
     } else out += ch;
   }
@@ -313,19 +331,48 @@ interface Child {
   readonly set: FieldSet;
 }
 
+export interface FieldSetBuilder {
+  add(path: FieldPath): void;
+  build(): FieldSet;
+}
+
 /**
- * A set of field paths. Operations return new sets and never share mutable nodes with their inputs.
- * `insert` mutates and exists for building a set.
+ * An immutable set of field paths. Operations return new sets that may share unchanged subtrees with
+ * their inputs, which is safe because no set changes once built; build one with `fromPaths` or
+ * `FieldSet.builder()`.
  */
 export class FieldSet {
   readonly #members = new Map<string, PathElement>();
   /** Children are never empty. */
   readonly #children = new Map<string, Child>();
 
+  private constructor() {}
+
+  static readonly empty = new FieldSet();
+
   static fromPaths(paths: Iterable<FieldPath>): FieldSet {
-    const set = new FieldSet();
-    for (const path of paths) set.insert(path);
-    return set;
+    const builder = FieldSet.builder();
+    for (const path of paths) builder.add(path);
+    return builder.build();
+  }
+
+  /**
+   * Collects paths into a new set; `build` hands the set over and ends the builder. The empty path
+   * names the whole object and is not tracked.
+   */
+  static builder(): FieldSetBuilder {
+    let set: FieldSet | undefined = new FieldSet();
+    return {
+      add(path) {
+        if (set === undefined) throw new Error('the field set was already built');
+        set.#insert(path);
+      },
+      build() {
+        const built = set ?? FieldSet.empty;
+        set = undefined;
+        return built;
+      },
+    };
   }
 
   /**
@@ -333,39 +380,40 @@ export class FieldSet {
    * does; anything else that is not FieldsV1 throws.
    */
   static fromFieldsV1(fields: unknown): FieldSet {
-    if (fields === null || fields === undefined) return new FieldSet();
+    if (fields === null || fields === undefined) return FieldSet.empty;
     if (!isObject(fields)) throw new Error('fieldsV1 must be a JSON object');
-    return FieldSet.#read(fields).children ?? new FieldSet();
+    return FieldSet.#read(fields).children ?? FieldSet.empty;
   }
 
-  /** Adds a path. The empty path names the whole object, which is not tracked. */
-  insert(path: FieldPath): this {
-    if (path.length === 0) return this;
-    let node: FieldSet = this;
-    for (let i = 0; i < path.length - 1; i++) {
-      const element = path[i] as PathElement;
-      const key = serializePathElement(element);
-      let child = node.#children.get(key);
-      if (child === undefined) {
-        child = { element, set: new FieldSet() };
-        node.#children.set(key, child);
-      }
-      node = child.set;
+  /** A node built from its members and the sets below its children; empty child sets are dropped. */
+  static node(
+    members: Iterable<PathElement>,
+    children: Iterable<readonly [PathElement, FieldSet]>,
+  ): FieldSet {
+    const out = new FieldSet();
+    for (const element of members) out.#members.set(serializePathElement(element), element);
+    for (const [element, set] of children) {
+      if (!set.isEmpty()) out.#children.set(serializePathElement(element), { element, set });
     }
-    const last = path[path.length - 1] as PathElement;
-    node.#members.set(serializePathElement(last), last);
-    return this;
+    return out;
+  }
+
+  /** The set with every path put below `element`. */
+  static under(element: PathElement, set: FieldSet): FieldSet {
+    return FieldSet.node([], [[element, set]]);
   }
 
   has(path: FieldPath): boolean {
-    let node: FieldSet | undefined = this;
-    for (let i = 0; i < path.length; i++) {
-      const key = serializePathElement(path[i] as PathElement);
-      if (i === path.length - 1) return node.#members.has(key);
-      node = node.#children.get(key)?.set;
-      if (node === undefined) return false;
-    }
-    return false;
+    const last = path[path.length - 1];
+    if (last === undefined) return false;
+    const parent = path
+      .slice(0, -1)
+      .reduce<FieldSet | undefined>(
+        (node, element) =>
+          node === undefined ? undefined : node.#children.get(serializePathElement(element))?.set,
+        this,
+      );
+    return parent !== undefined && parent.#members.has(serializePathElement(last));
   }
 
   isEmpty(): boolean {
@@ -379,21 +427,13 @@ export class FieldSet {
     return count;
   }
 
-  /** The set with every path put below `element`. */
-  static under(element: PathElement, set: FieldSet): FieldSet {
-    const out = new FieldSet();
-    if (!set.isEmpty()) out.#children.set(serializePathElement(element), { element, set: set.#copy() });
-    return out;
-  }
-
   hasMember(element: PathElement): boolean {
     return this.#members.has(serializePathElement(element));
   }
 
   /** The paths below an element, without the element itself; empty when there are none. */
   withPrefix(element: PathElement): FieldSet {
-    const child = this.#children.get(serializePathElement(element));
-    return child === undefined ? new FieldSet() : child.set.#copy();
+    return this.#children.get(serializePathElement(element))?.set ?? FieldSet.empty;
   }
 
   /** The members of this node, in structured-merge-diff order. */
@@ -405,15 +445,22 @@ export class FieldSet {
   children(): Array<[PathElement, FieldSet]> {
     return [...this.#children.values()]
       .sort((a, b) => comparePathElements(a.element, b.element))
-      .map((c) => [c.element, c.set.#copy()]);
+      .map((c) => [c.element, c.set]);
   }
 
   union(other: FieldSet): FieldSet {
-    const out = this.#copy();
+    if (other.isEmpty()) return this;
+    if (this.isEmpty()) return other;
+    const out = new FieldSet();
+    for (const [key, element] of this.#members) out.#members.set(key, element);
     for (const [key, element] of other.#members) out.#members.set(key, element);
+    for (const [key, child] of this.#children) out.#children.set(key, child);
     for (const [key, child] of other.#children) {
       const mine = out.#children.get(key);
-      out.#children.set(key, { element: child.element, set: mine ? mine.set.union(child.set) : child.set.#copy() });
+      out.#children.set(
+        key,
+        mine === undefined ? child : { element: child.element, set: mine.set.union(child.set) },
+      );
     }
     return out;
   }
@@ -432,31 +479,37 @@ export class FieldSet {
 
   /** Paths in this set and not in the other. Removing a node does not remove the paths below it. */
   difference(other: FieldSet): FieldSet {
+    if (other.isEmpty() || this.isEmpty()) return this;
     const out = new FieldSet();
     for (const [key, element] of this.#members) if (!other.#members.has(key)) out.#members.set(key, element);
     for (const [key, child] of this.#children) {
       const theirs = other.#children.get(key);
-      const rest = theirs === undefined ? child.set.#copy() : child.set.difference(theirs.set);
-      if (!rest.isEmpty()) out.#children.set(key, { element: child.element, set: rest });
+      const rest = theirs === undefined ? child.set : child.set.difference(theirs.set);
+      if (!rest.isEmpty())
+        out.#children.set(key, rest === child.set ? child : { element: child.element, set: rest });
     }
     return out;
   }
 
   /** Paths in this set that are neither in the other nor below a path of the other. */
   recursiveDifference(other: FieldSet): FieldSet {
+    if (other.isEmpty() || this.isEmpty()) return this;
     const out = new FieldSet();
     for (const [key, element] of this.#members) if (!other.#members.has(key)) out.#members.set(key, element);
     for (const [key, child] of this.#children) {
       if (other.#members.has(key)) continue;
       const theirs = other.#children.get(key);
-      const rest = theirs === undefined ? child.set.#copy() : child.set.recursiveDifference(theirs.set);
-      if (!rest.isEmpty()) out.#children.set(key, { element: child.element, set: rest });
+      const rest = theirs === undefined ? child.set : child.set.recursiveDifference(theirs.set);
+      if (!rest.isEmpty())
+        out.#children.set(key, rest === child.set ? child : { element: child.element, set: rest });
     }
     return out;
   }
 
   equals(other: FieldSet): boolean {
-    if (this.#members.size !== other.#members.size || this.#children.size !== other.#children.size) return false;
+    if (this === other) return true;
+    if (this.#members.size !== other.#members.size || this.#children.size !== other.#children.size)
+      return false;
     for (const key of this.#members.keys()) if (!other.#members.has(key)) return false;
     for (const [key, child] of this.#children) {
       const theirs = other.#children.get(key);
@@ -481,15 +534,33 @@ export class FieldSet {
     return this.paths().map(formatFieldPath).join('\n');
   }
 
+  #insert(path: FieldPath): void {
+    const last = path[path.length - 1];
+    if (last === undefined) return;
+    const parent = path.slice(0, -1).reduce((node: FieldSet, element) => node.#childFor(element), this);
+    parent.#members.set(serializePathElement(last), last);
+  }
+
+  /** The child node at `element`, created when missing; only while building. */
+  #childFor(element: PathElement): FieldSet {
+    const key = serializePathElement(element);
+    let child = this.#children.get(key);
+    if (child === undefined) {
+      child = { element, set: new FieldSet() };
+      this.#children.set(key, child);
+    }
+    return child.set;
+  }
+
   #collect(prefix: PathElement[], out: FieldPath[]): void {
     for (const element of this.members()) out.push([...prefix, element]);
-    for (const child of [...this.#children.values()].sort((a, b) => comparePathElements(a.element, b.element))) {
-      child.set.#collect([...prefix, child.element], out);
-    }
+    for (const [element, set] of this.children()) set.#collect([...prefix, element], out);
   }
 
   #emit(includeSelf: boolean): Record<string, unknown> {
     const out: Record<string, unknown> = {};
+    // kube-apiserver writes "." before the node's own entries
+    if (includeSelf && !this.isEmpty()) out['.'] = {};
     const keys = new Map<string, PathElement>(this.#members);
     for (const [key, child] of this.#children) keys.set(key, child.element);
     const ordered = [...keys].sort((a, b) => comparePathElements(a[1], b[1]));
@@ -497,14 +568,6 @@ export class FieldSet {
       const child = this.#children.get(key);
       out[key] = child === undefined ? {} : child.set.#emit(this.#members.has(key));
     }
-    if (includeSelf && ordered.length > 0) out['.'] = {};
-    return out;
-  }
-
-  #copy(): FieldSet {
-    const out = new FieldSet();
-    for (const [key, element] of this.#members) out.#members.set(key, element);
-    for (const [key, child] of this.#children) out.#children.set(key, { element: child.element, set: child.set.#copy() });
     return out;
   }
 
@@ -525,7 +588,10 @@ export class FieldSet {
       if (inner.isMember) node.#members.set(canonical, element);
       if (inner.children !== undefined) {
         const existing = node.#children.get(canonical);
-        node.#children.set(canonical, { element, set: existing ? existing.set.union(inner.children) : inner.children });
+        node.#children.set(canonical, {
+          element,
+          set: existing ? existing.set.union(inner.children) : inner.children,
+        });
       }
     }
     // a node with nothing below it is a leaf: `{}` and `{".": {}}` both mean "this field"

@@ -33,4 +33,12 @@ export {
   type ManagedFieldSets,
   type ManagerFields,
 } from './managed-fields.ts';
-export { TypedValueError, diffFields, fieldsOf, mergeValues, objectSchema, removeFields, type FieldChanges } from './typed.ts';
+export {
+  TypedValueError,
+  diffFields,
+  fieldsOf,
+  mergeValues,
+  objectSchema,
+  removeFields,
+  type FieldChanges,
+} from './typed.ts';

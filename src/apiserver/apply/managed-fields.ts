@@ -9,7 +9,14 @@
 import type { ManagedFieldsEntry } from '../../api/meta.ts';
 import { ConflictError, type StatusCause } from '../../base/errors.ts';
 import { isObject } from '../../base/json.ts';
-import { FieldSet, compareStrings, formatFieldPath, goJsonString, goQuote, type FieldPath } from './field-set.ts';
+import {
+  FieldSet,
+  compareStrings,
+  formatFieldPath,
+  goJsonString,
+  goQuote,
+  type FieldPath,
+} from './field-set.ts';
 
 export interface ManagerFields {
   set: FieldSet;
@@ -49,8 +56,16 @@ export function parseManagerIdentity(identity: string): ManagerDescription {
   try {
     const parsed = JSON.parse(identity) as unknown;
     if (!isObject(parsed)) return { manager: identity };
-    const text = (name: string): string | undefined => (typeof parsed[name] === 'string' ? (parsed[name] as string) : undefined);
-    return { manager: text('manager'), operation: text('operation'), apiVersion: text('apiVersion'), subresource: text('subresource') };
+    const text = (name: string): string | undefined => {
+      const value = parsed[name];
+      return typeof value === 'string' ? value : undefined;
+    };
+    return {
+      manager: text('manager'),
+      operation: text('operation'),
+      apiVersion: text('apiVersion'),
+      subresource: text('subresource'),
+    };
   } catch {
     return { manager: identity };
   }
@@ -72,14 +87,19 @@ export function decodeManagedFields(entries: unknown): ManagedFieldSets {
   entries.forEach((entry: unknown, index) => {
     if (!isObject(entry)) throw new ManagedFieldsError(`managed fields entry ${index} must be an object`);
     const operation = entry['operation'];
-    if (operation !== 'Apply' && operation !== 'Update') throw new ManagedFieldsError('operation must be `Apply` or `Update`');
+    if (operation !== 'Apply' && operation !== 'Update')
+      throw new ManagedFieldsError('operation must be `Apply` or `Update`');
     const apiVersion = entry['apiVersion'];
-    if (typeof apiVersion !== 'string' || apiVersion === '') throw new ManagedFieldsError('apiVersion must not be empty');
+    if (typeof apiVersion !== 'string' || apiVersion === '')
+      throw new ManagedFieldsError('apiVersion must not be empty');
     const fieldsType = entry['fieldsType'];
     if (fieldsType === undefined || fieldsType === null || fieldsType === '') {
       throw new ManagedFieldsError(`missing fieldsType in managed fields entry ${index}`);
     }
-    if (fieldsType !== 'FieldsV1') throw new ManagedFieldsError(`invalid fieldsType ${JSON.stringify(fieldsType)} in managed fields entry ${index}`);
+    if (fieldsType !== 'FieldsV1')
+      throw new ManagedFieldsError(
+        `invalid fieldsType ${JSON.stringify(fieldsType)} in managed fields entry ${index}`,
+      );
     const manager = optionalString(entry, 'manager', index);
     const subresource = optionalString(entry, 'subresource', index);
     const time = optionalString(entry, 'time', index);
@@ -87,10 +107,18 @@ export function decodeManagedFields(entries: unknown): ManagedFieldSets {
     try {
       set = FieldSet.fromFieldsV1(entry['fieldsV1']);
     } catch (error) {
-      throw new ManagedFieldsError(`error decoding versioned set from managed fields entry ${index}: error decoding set: ${(error as Error).message}`, { cause: error });
+      throw new ManagedFieldsError(
+        `error decoding versioned set from managed fields entry ${index}: error decoding set: ${(error as Error).message}`,
+        { cause: error },
+      );
     }
     const identity = managerIdentity({ manager, operation, apiVersion, subresource });
-    managed.set(identity, { set, apiVersion, applied: operation === 'Apply', time: time === undefined || time === '' ? undefined : formatTime(time) });
+    managed.set(identity, {
+      set,
+      apiVersion,
+      applied: operation === 'Apply',
+      time: time === undefined || time === '' ? undefined : formatTime(time),
+    });
   });
   return managed;
 }
@@ -98,7 +126,8 @@ export function decodeManagedFields(entries: unknown): ManagedFieldSets {
 function optionalString(entry: Record<string, unknown>, name: string, index: number): string | undefined {
   const value = entry[name];
   if (value === undefined || value === null) return undefined;
-  if (typeof value !== 'string') throw new ManagedFieldsError(`${name} of managed fields entry ${index} must be a string`);
+  if (typeof value !== 'string')
+    throw new ManagedFieldsError(`${name} of managed fields entry ${index} must be a string`);
   return value;
 }
 
@@ -159,7 +188,9 @@ export function isResetManagedFields(entries: unknown): boolean {
   if (entries.length !== 1) return false;
   const only: unknown = entries[0];
   if (!isObject(only)) return false;
-  return entryFields.every((name) => only[name] === undefined || only[name] === null || (name !== 'fieldsV1' && only[name] === ''));
+  return entryFields.every(
+    (name) => only[name] === undefined || only[name] === null || (name !== 'fieldsV1' && only[name] === ''),
+  );
 }
 
 const entryFields = ['manager', 'operation', 'apiVersion', 'time', 'fieldsType', 'fieldsV1', 'subresource'];
@@ -182,7 +213,11 @@ export function capUpdateManagers(managed: ManagedFieldSets, max = maxUpdateMana
     const identity = updaters[i] as string;
     const fields = managed.get(identity);
     if (fields === undefined) continue;
-    const bucket = managerIdentity({ manager: 'ancient-changes', operation: 'Update', apiVersion: fields.apiVersion });
+    const bucket = managerIdentity({
+      manager: 'ancient-changes',
+      operation: 'Update',
+      apiVersion: fields.apiVersion,
+    });
     const first = firstOfVersion.get(fields.apiVersion);
     if (first === undefined || identity === bucket) {
       firstOfVersion.set(fields.apiVersion, identity);
@@ -238,7 +273,10 @@ export function conflictError(conflicts: readonly Conflict[]): ConflictError {
   }));
   const first = sorted[0];
   if (sorted.length === 1 && first !== undefined) {
-    return new ConflictError(`Apply failed with 1 conflict: conflict with ${describeManager(first.manager)}: ${formatFieldPath(first.path)}`, { causes });
+    return new ConflictError(
+      `Apply failed with 1 conflict: conflict with ${describeManager(first.manager)}: ${formatFieldPath(first.path)}`,
+      { causes },
+    );
   }
   const lines: string[] = [];
   let current: string | undefined;

@@ -8,7 +8,15 @@
  * `i:` for positions). Where the schema says nothing the value is deduced, as structured-merge-diff
  * does: maps are granular, lists atomic.
  */
-import { fieldSchema, isAtomicMap, itemSchema, listStrategy, resolve, type Schema, type SchemaCursor } from '../../api/schema.ts';
+import {
+  fieldSchema,
+  isAtomicMap,
+  itemSchema,
+  listStrategy,
+  resolve,
+  type Schema,
+  type SchemaCursor,
+} from '../../api/schema.ts';
 import { deepEqual, isObject, type JsonObject } from '../../base/json.ts';
 import {
   FieldSet,
@@ -19,6 +27,7 @@ import {
   keyElement,
   serializePathElement,
   valueElement,
+  type FieldSetBuilder,
   type PathElement,
 } from './field-set.ts';
 
@@ -31,7 +40,9 @@ export class TypedValueError extends Error {
 
   constructor(problems: readonly string[]) {
     // the wording of structured-merge-diff's ValidationErrors
-    super(problems.length === 1 ? (problems[0] ?? '') : ['errors:', ...problems.map((p) => `  ${p}`)].join('\n'));
+    super(
+      problems.length === 1 ? (problems[0] ?? '') : ['errors:', ...problems.map((p) => `  ${p}`)].join('\n'),
+    );
     this.name = 'TypedValueError';
     this.problems = problems;
   }
@@ -47,42 +58,53 @@ export interface WalkOptions {
  * as `k:`/`v:` elements that are themselves members, and map keys that are not named struct fields.
  * Throws TypedValueError for list items that cannot be keyed, unless lenient.
  */
-export function fieldsOf(value: unknown, schema: SchemaCursor | undefined, options: WalkOptions = {}): FieldSet {
-  const set = new FieldSet();
+export function fieldsOf(
+  value: unknown,
+  schema: SchemaCursor | undefined,
+  options: WalkOptions = {},
+): FieldSet {
+  const set = FieldSet.builder();
   const problems: string[] = [];
   collectFields(value, schema, [], set, problems, options.lenient ?? false);
   if (problems.length > 0) throw new TypedValueError(problems);
-  return set;
+  return set.build();
 }
 
-function collectFields(value: unknown, cursor: Cursor, path: PathElement[], set: FieldSet, problems: string[], lenient: boolean): void {
+function collectFields(
+  value: unknown,
+  cursor: Cursor,
+  path: PathElement[],
+  set: FieldSetBuilder,
+  problems: string[],
+  lenient: boolean,
+): void {
   switch (shapeOf(value, cursor)) {
     case 'scalar':
-      set.insert(path);
+      set.add(path);
       return;
     case 'map':
       if (isAtomicMap(cursor)) {
-        set.insert(path);
+        set.add(path);
         return;
       }
       for (const [name, child] of entriesOf(value)) {
         path.push(fieldElement(name));
         collectFields(child, childSchema(cursor, name), path, set, problems, lenient);
-        if (!isNamedField(cursor, name)) set.insert(path);
+        if (!isNamedField(cursor, name)) set.add(path);
         path.pop();
       }
       return;
     case 'list': {
       const list = listTypeOf(cursor);
       if (list.kind === 'atomic') {
-        set.insert(path);
+        set.add(path);
         return;
       }
       const items = keyItems(value, list, cursor, path, lenient ? undefined : problems);
       for (const { element, item } of items.values()) {
         path.push(element);
         collectFields(item, itemSchemaOf(cursor), path, set, problems, lenient);
-        set.insert(path);
+        set.add(path);
         path.pop();
       }
       return;
@@ -101,16 +123,32 @@ export interface FieldChanges {
  * appears or disappears is itself added or removed, besides the fields below it.
  */
 export function diffFields(lhs: unknown, rhs: unknown, schema: SchemaCursor | undefined): FieldChanges {
-  const changes: FieldChanges = { added: new FieldSet(), modified: new FieldSet(), removed: new FieldSet() };
+  const changes: ChangeBuilders = {
+    added: FieldSet.builder(),
+    modified: FieldSet.builder(),
+    removed: FieldSet.builder(),
+  };
   diffAt(lhs, rhs, schema, [], changes);
-  return changes;
+  return {
+    added: changes.added.build(),
+    modified: changes.modified.build(),
+    removed: changes.removed.build(),
+  };
 }
 
-function diffAt(lhs: unknown, rhs: unknown, cursor: Cursor, path: PathElement[], changes: FieldChanges): void {
+type ChangeBuilders = { [K in keyof FieldChanges]: FieldSetBuilder };
+
+function diffAt(
+  lhs: unknown,
+  rhs: unknown,
+  cursor: Cursor,
+  path: PathElement[],
+  changes: ChangeBuilders,
+): void {
   const leaf = (): void => {
-    if (lhs === undefined) changes.added.insert(path);
-    else if (rhs === undefined) changes.removed.insert(path);
-    else if (!deepEqual(lhs, rhs)) changes.modified.insert(path);
+    if (lhs === undefined) changes.added.add(path);
+    else if (rhs === undefined) changes.removed.add(path);
+    else if (!deepEqual(lhs, rhs)) changes.modified.add(path);
   };
   const left = lhs === undefined ? undefined : shapeOf(lhs, cursor);
   const right = rhs === undefined ? undefined : shapeOf(rhs, cursor);
@@ -143,8 +181,8 @@ function diffAt(lhs: unknown, rhs: unknown, cursor: Cursor, path: PathElement[],
       path.pop();
     }
   }
-  if (lhs === undefined) changes.added.insert(path);
-  else if (rhs === undefined) changes.removed.insert(path);
+  if (lhs === undefined) changes.added.add(path);
+  else if (rhs === undefined) changes.removed.add(path);
 }
 
 /**
@@ -185,7 +223,9 @@ function mergeItems(lhs: unknown, rhs: unknown, list: ListType, cursor: Cursor):
   const shared = rightOrder.filter((key) => left.has(key));
   let nextShared = shared.shift();
   const out: unknown[] = [];
-  const merge = (key: string): void => out.push(mergeAt(left.get(key)?.item, right.get(key)?.item, itemCursor));
+  const merge = (key: string): void => {
+    out.push(mergeAt(left.get(key)?.item, right.get(key)?.item, itemCursor));
+  };
   let l = 0;
   let r = 0;
   while (l < leftOrder.length || r < rightOrder.length) {
@@ -271,13 +311,14 @@ function removeAt(value: unknown, set: FieldSet, cursor: Cursor): unknown {
  * pruning removes a struct a manager no longer sets anything in (`EnsureNamedFieldsAreMembers`).
  */
 export function withNamedFieldsAsMembers(set: FieldSet, schema: SchemaCursor | undefined): FieldSet {
-  let out = FieldSet.fromPaths(set.members().map((element) => [element]));
+  const members = set.members();
+  const children: Array<[PathElement, FieldSet]> = [];
   for (const [element, below] of set.children()) {
-    if (element.kind === 'field' && isNamedField(schema, element.name)) out.insert([element]);
+    if (element.kind === 'field' && isNamedField(schema, element.name)) members.push(element);
     const inner = element.kind === 'field' ? childSchema(schema, element.name) : itemSchemaOf(schema);
-    out = out.union(FieldSet.under(element, withNamedFieldsAsMembers(below, inner)));
+    children.push([element, withNamedFieldsAsMembers(below, inner)]);
   }
-  return out;
+  return FieldSet.node(members, children);
 }
 
 const objectMetaSchema: Schema = {
@@ -323,7 +364,10 @@ const objectMetaSchema: Schema = {
  */
 export function objectSchema(schema: SchemaCursor | undefined): SchemaCursor {
   const components = schema?.components ?? {};
-  const root: Schema = schema === undefined ? { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } : resolve(schema).schema;
+  const root: Schema =
+    schema === undefined
+      ? { type: 'object', 'x-kubernetes-preserve-unknown-fields': true }
+      : resolve(schema).schema;
   const properties = root.properties ?? {};
   const metadata = properties['metadata'];
   const metadataDescribed = metadata !== undefined && describesFields({ schema: metadata, components });
@@ -359,7 +403,12 @@ function describesFields(cursor: SchemaCursor): boolean {
 function declaredShape(cursor: Cursor): Shape | undefined {
   if (cursor === undefined) return undefined;
   const schema = resolve(cursor).schema;
-  if (schema.type === 'object' || schema.properties !== undefined || schema.additionalProperties !== undefined) return 'map';
+  if (
+    schema.type === 'object' ||
+    schema.properties !== undefined ||
+    schema.additionalProperties !== undefined
+  )
+    return 'map';
   if (schema.type === 'array' || schema.items !== undefined) return 'list';
   if (schema.type !== undefined || schema['x-kubernetes-int-or-string'] === true) return 'scalar';
   return undefined;
@@ -432,7 +481,9 @@ function elementOf(list: ListType, item: unknown, index: number, itemCursor: Cur
     for (const key of list.keys) {
       const value = item[key] !== undefined ? item[key] : defaultOf(itemCursor, key);
       if (value === undefined) {
-        throw new ItemError(`associative list with keys has an element that omits key field ${JSON.stringify(key)} (and doesn't have default value)`);
+        throw new ItemError(
+          `associative list with keys has an element that omits key field ${JSON.stringify(key)} (and doesn't have default value)`,
+        );
       }
       fields[key] = value;
     }
@@ -441,7 +492,8 @@ function elementOf(list: ListType, item: unknown, index: number, itemCursor: Cur
   if (list.kind === 'set') {
     if (isObject(item)) throw new ItemError("associative list without keys has an element that's a map type");
     if (Array.isArray(item)) throw new ItemError('not supported: associative list with lists as elements');
-    if (item === null || item === undefined) throw new ItemError("associative list without keys has an element that's an explicit null");
+    if (item === null || item === undefined)
+      throw new ItemError("associative list without keys has an element that's an explicit null");
     return valueElement(item);
   }
   return indexElement(index);
@@ -449,8 +501,15 @@ function elementOf(list: ListType, item: unknown, index: number, itemCursor: Cur
 
 function defaultOf(itemCursor: Cursor, key: string): unknown {
   const field = childSchema(itemCursor, key);
-  return field === undefined ? undefined : resolve(field).schema.default;
+  const declared = field === undefined ? undefined : resolve(field).schema.default;
+  return declared !== undefined ? declared : knownKeyDefaults[key];
 }
+
+/**
+ * Defaults of list-map keys that kube-apiserver's OpenAPI declares (`+default="TCP"` on container and
+ * service ports) and schemas generated from client libraries leave out.
+ */
+const knownKeyDefaults: Readonly<Record<string, unknown>> = { protocol: 'TCP' };
 
 interface KeyedItem {
   element: PathElement;

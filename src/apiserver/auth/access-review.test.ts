@@ -19,6 +19,7 @@ import {
 } from './access-review.ts';
 import { RbacAuthorizer, type UserInfo } from './authorizer.ts';
 import { bootstrapPolicy } from './bootstrap-policy.ts';
+import { decodeAuthProtobuf, protobufContentType } from './review-protobuf.ts';
 import { generateCertificateAuthority, issueServingCertificate } from './tls.ts';
 
 const alice: UserInfo = { name: 'alice', groups: ['system:authenticated'] };
@@ -51,7 +52,8 @@ function review(kind: string, spec: unknown, metadata: KubeObject['metadata'] = 
 }
 
 function isInvalid(message: string): (error: unknown) => boolean {
-  return (error) => error instanceof KeelsonError && error.code === 'KEELSON_INVALID' && error.message === message;
+  return (error) =>
+    error instanceof KeelsonError && error.code === 'KEELSON_INVALID' && error.message === message;
 }
 
 describe('SelfSubjectAccessReview', () => {
@@ -64,23 +66,35 @@ describe('SelfSubjectAccessReview', () => {
       kind: 'SelfSubjectAccessReview',
       metadata: {},
       spec: { resourceAttributes: { namespace: 'team', verb: 'list', resource: 'pods' } },
-      status: { allowed: true, reason: 'RBAC: allowed by RoleBinding "alice-view/team" of ClusterRole "view" to User "alice"' },
+      status: {
+        allowed: true,
+        reason: 'RBAC: allowed by RoleBinding "alice-view/team" of ClusterRole "view" to User "alice"',
+      },
     });
   });
 
   it('reports a denial with the resolution errors kube-apiserver reports', () => {
-    const body = review('SelfSubjectAccessReview', { resourceAttributes: { namespace: 'team', verb: 'delete', resource: 'pods' } });
+    const body = review('SelfSubjectAccessReview', {
+      resourceAttributes: { namespace: 'team', verb: 'delete', resource: 'pods' },
+    });
     assert.deepEqual(selfSubjectAccessReview(body, alice, policy())['status'], {
       allowed: false,
       reason: 'RBAC: role.rbac.authorization.k8s.io "missing" not found',
     });
-    const elsewhere = review('SelfSubjectAccessReview', { resourceAttributes: { namespace: 'other', verb: 'list', resource: 'pods' } });
+    const elsewhere = review('SelfSubjectAccessReview', {
+      resourceAttributes: { namespace: 'other', verb: 'list', resource: 'pods' },
+    });
     assert.deepEqual(selfSubjectAccessReview(elsewhere, alice, policy())['status'], { allowed: false });
   });
 
   it('checks non-resource paths', () => {
-    const body = review('SelfSubjectAccessReview', { nonResourceAttributes: { path: '/version', verb: 'get' } });
-    assert.equal((selfSubjectAccessReview(body, alice, policy())['status'] as { allowed: boolean }).allowed, true);
+    const body = review('SelfSubjectAccessReview', {
+      nonResourceAttributes: { path: '/version', verb: 'get' },
+    });
+    assert.equal(
+      (selfSubjectAccessReview(body, alice, policy())['status'] as { allowed: boolean }).allowed,
+      true,
+    );
   });
 
   it('rejects a spec with neither or both kinds of attributes, or with metadata', () => {
@@ -90,10 +104,23 @@ describe('SelfSubjectAccessReview', () => {
         'SelfSubjectAccessReview.authorization.k8s.io "" is invalid: spec.resourceAttributes: Invalid value: "null": exactly one of nonResourceAttributes or resourceAttributes must be specified',
       ),
     );
-    const both = review('SelfSubjectAccessReview', { resourceAttributes: { verb: 'get' }, nonResourceAttributes: { path: '/x', verb: 'get' } });
-    assert.throws(() => selfSubjectAccessReview(both, alice, policy()), /cannot be specified in combination with resourceAttributes/);
-    const named = review('SelfSubjectAccessReview', { nonResourceAttributes: { path: '/x', verb: 'get' } }, { name: 'x' });
-    assert.throws(() => selfSubjectAccessReview(named, alice, policy()), /metadata: Invalid value: must be empty/);
+    const both = review('SelfSubjectAccessReview', {
+      resourceAttributes: { verb: 'get' },
+      nonResourceAttributes: { path: '/x', verb: 'get' },
+    });
+    assert.throws(
+      () => selfSubjectAccessReview(both, alice, policy()),
+      /cannot be specified in combination with resourceAttributes/,
+    );
+    const named = review(
+      'SelfSubjectAccessReview',
+      { nonResourceAttributes: { path: '/x', verb: 'get' } },
+      { name: 'x' },
+    );
+    assert.throws(
+      () => selfSubjectAccessReview(named, alice, policy()),
+      /metadata: Invalid value: must be empty/,
+    );
   });
 });
 
@@ -106,41 +133,76 @@ describe('SubjectAccessReview', () => {
     });
     assert.deepEqual(subjectAccessReview(forCarol, policy())['status'], {
       allowed: true,
-      reason: 'RBAC: allowed by ClusterRoleBinding "system:discovery" of ClusterRole "system:discovery" to Group "system:authenticated"',
+      reason:
+        'RBAC: allowed by ClusterRoleBinding "system:discovery" of ClusterRole "system:discovery" to Group "system:authenticated"',
     });
-    const ungrouped = review('SubjectAccessReview', { user: 'carol', nonResourceAttributes: { path: '/api', verb: 'get' } });
+    const ungrouped = review('SubjectAccessReview', {
+      user: 'carol',
+      nonResourceAttributes: { path: '/api', verb: 'get' },
+    });
     assert.deepEqual(subjectAccessReview(ungrouped, policy())['status'], { allowed: false });
   });
 
   it('requires a user or a group', () => {
     assert.throws(
-      () => subjectAccessReview(review('SubjectAccessReview', { nonResourceAttributes: { path: '/api', verb: 'get' } }), policy()),
-      isInvalid('SubjectAccessReview.authorization.k8s.io "" is invalid: spec.user: Invalid value: "": at least one of user or group must be specified'),
+      () =>
+        subjectAccessReview(
+          review('SubjectAccessReview', { nonResourceAttributes: { path: '/api', verb: 'get' } }),
+          policy(),
+        ),
+      isInvalid(
+        'SubjectAccessReview.authorization.k8s.io "" is invalid: spec.user: Invalid value: "": at least one of user or group must be specified',
+      ),
     );
   });
 });
 
 describe('LocalSubjectAccessReview', () => {
   it('answers within the request namespace', () => {
-    const body = review('LocalSubjectAccessReview', { user: 'alice', resourceAttributes: { namespace: 'team', verb: 'get', resource: 'pods', name: 'p' } });
+    const body = review('LocalSubjectAccessReview', {
+      user: 'alice',
+      resourceAttributes: { namespace: 'team', verb: 'get', resource: 'pods', name: 'p' },
+    });
     const answered = localSubjectAccessReview(body, 'team', policy());
     assert.deepEqual(answered.metadata, { namespace: 'team' });
     assert.equal((answered['status'] as { allowed: boolean }).allowed, true);
   });
 
   it('rejects attributes for another namespace and non-resource attributes', () => {
-    const other = review('LocalSubjectAccessReview', { user: 'alice', resourceAttributes: { namespace: 'other', verb: 'get', resource: 'pods' } });
-    assert.throws(() => localSubjectAccessReview(other, 'team', policy()), /spec.resourceAttributes.namespace: Invalid value: "other": must match metadata.namespace/);
-    const path = review('LocalSubjectAccessReview', { user: 'alice', nonResourceAttributes: { path: '/api', verb: 'get' } });
-    assert.throws(() => localSubjectAccessReview(path, 'team', policy()), /disallowed on this kind of request/);
-    const mismatched = review('LocalSubjectAccessReview', { user: 'alice', resourceAttributes: { namespace: 'team' } }, { namespace: 'x' });
-    assert.throws(() => localSubjectAccessReview(mismatched, 'team', policy()), { code: 'KEELSON_BAD_REQUEST' });
+    const other = review('LocalSubjectAccessReview', {
+      user: 'alice',
+      resourceAttributes: { namespace: 'other', verb: 'get', resource: 'pods' },
+    });
+    assert.throws(
+      () => localSubjectAccessReview(other, 'team', policy()),
+      /spec.resourceAttributes.namespace: Invalid value: "other": must match metadata.namespace/,
+    );
+    const path = review('LocalSubjectAccessReview', {
+      user: 'alice',
+      nonResourceAttributes: { path: '/api', verb: 'get' },
+    });
+    assert.throws(
+      () => localSubjectAccessReview(path, 'team', policy()),
+      /disallowed on this kind of request/,
+    );
+    const mismatched = review(
+      'LocalSubjectAccessReview',
+      { user: 'alice', resourceAttributes: { namespace: 'team' } },
+      { namespace: 'x' },
+    );
+    assert.throws(() => localSubjectAccessReview(mismatched, 'team', policy()), {
+      code: 'KEELSON_BAD_REQUEST',
+    });
   });
 });
 
 describe('SelfSubjectRulesReview', () => {
   it('lists the rules that apply in the namespace', () => {
-    const answered = selfSubjectRulesReview(review('SelfSubjectRulesReview', { namespace: 'team' }), alice, policy());
+    const answered = selfSubjectRulesReview(
+      review('SelfSubjectRulesReview', { namespace: 'team' }),
+      alice,
+      policy(),
+    );
     const status = answered['status'] as {
       resourceRules: Array<Record<string, string[]>>;
       nonResourceRules: Array<Record<string, string[]>>;
@@ -151,8 +213,16 @@ describe('SelfSubjectRulesReview', () => {
     assert.deepEqual(answered['spec'], {});
     assert.equal(status.incomplete, false);
     assert.equal(status.evaluationError, 'role.rbac.authorization.k8s.io "missing" not found');
-    assert.ok(status.resourceRules.some((rule) => rule['resources']?.includes('pods') && rule['verbs']?.includes('watch')));
-    assert.ok(status.resourceRules.every((rule) => !('resourceNames' in rule) || (rule['resourceNames']?.length ?? 0) > 0));
+    assert.ok(
+      status.resourceRules.some(
+        (rule) => rule['resources']?.includes('pods') && rule['verbs']?.includes('watch'),
+      ),
+    );
+    assert.ok(
+      status.resourceRules.every(
+        (rule) => !('resourceNames' in rule) || (rule['resourceNames']?.length ?? 0) > 0,
+      ),
+    );
     assert.ok(status.nonResourceRules.some((rule) => rule['nonResourceURLs']?.includes('/api/*')));
   });
 
@@ -191,7 +261,7 @@ describe('SelfSubjectReview', () => {
 
 /**
  * kubectl against a minimal server that serves only the review endpoints and discovery for pods,
- * so the responses above are checked by the client that reads them.
+ * so the request decoding and the responses above are checked by the client that uses them.
  */
 describe('kubectl auth', () => {
   let server: Server;
@@ -207,27 +277,39 @@ describe('kubectl auth', () => {
       return;
     }
     const ca = await generateCertificateAuthority('keelson-ca');
-    const serving = await issueServingCertificate(ca, { dnsNames: ['localhost'], ipAddresses: ['127.0.0.1'] });
+    const serving = await issueServingCertificate(ca, {
+      dnsNames: ['localhost'],
+      ipAddresses: ['127.0.0.1'],
+    });
     const authorizer = policy();
     server = createServer({ cert: serving.certPem, key: serving.keyPem }, (req, res) => {
-      let raw = '';
-      req.setEncoding('utf8');
-      req.on('data', (chunk: string) => (raw += chunk));
+      const chunks: Buffer[] = [];
+      req.on('data', (chunk: Buffer) => chunks.push(chunk));
       req.on('end', () => {
         const send = (code: number, value: unknown): void => {
           res.writeHead(code, { 'content-type': 'application/json' });
           res.end(JSON.stringify(value));
         };
-        const body = raw === '' ? undefined : (JSON.parse(raw) as KubeObject);
         const path = (req.url ?? '').split('?')[0];
         try {
-          if (path === '/api') return send(200, { kind: 'APIVersions', versions: ['v1'], serverAddressByClientCIDRs: [] });
+          // kubectl's typed clients post protobuf and read JSON replies.
+          const raw = Buffer.concat(chunks);
+          const body =
+            raw.length === 0
+              ? undefined
+              : (req.headers['content-type'] ?? '').startsWith(protobufContentType)
+                ? decodeAuthProtobuf(raw)
+                : (JSON.parse(raw.toString('utf8')) as KubeObject);
+          if (path === '/api')
+            return send(200, { kind: 'APIVersions', versions: ['v1'], serverAddressByClientCIDRs: [] });
           if (path === '/apis') return send(200, { kind: 'APIGroupList', apiVersion: 'v1', groups: [] });
           if (path === '/api/v1') {
             return send(200, {
               kind: 'APIResourceList',
               groupVersion: 'v1',
-              resources: [{ name: 'pods', singularName: 'pod', namespaced: true, kind: 'Pod', verbs: ['get', 'list'] }],
+              resources: [
+                { name: 'pods', singularName: 'pod', namespaced: true, kind: 'Pod', verbs: ['get', 'list'] },
+              ],
             });
           }
           if (body && path === '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews') {
@@ -236,10 +318,24 @@ describe('kubectl auth', () => {
           if (body && path === '/apis/authorization.k8s.io/v1/selfsubjectrulesreviews') {
             return send(201, selfSubjectRulesReview(body, alice, authorizer));
           }
-          if (path === '/apis/authentication.k8s.io/v1/selfsubjectreviews') return send(201, selfSubjectReview(alice));
-          return send(404, { kind: 'Status', apiVersion: 'v1', status: 'Failure', reason: 'NotFound', code: 404, message: 'not found' });
+          if (path === '/apis/authentication.k8s.io/v1/selfsubjectreviews')
+            return send(201, selfSubjectReview(alice));
+          return send(404, {
+            kind: 'Status',
+            apiVersion: 'v1',
+            status: 'Failure',
+            reason: 'NotFound',
+            code: 404,
+            message: 'not found',
+          });
         } catch (error) {
-          return send(500, { kind: 'Status', apiVersion: 'v1', status: 'Failure', code: 500, message: String(error) });
+          return send(500, {
+            kind: 'Status',
+            apiVersion: 'v1',
+            status: 'Failure',
+            code: 500,
+            message: String(error),
+          });
         }
       });
     });
@@ -252,7 +348,15 @@ describe('kubectl auth', () => {
       JSON.stringify({
         apiVersion: 'v1',
         kind: 'Config',
-        clusters: [{ name: 'k', cluster: { server: `https://127.0.0.1:${port}`, 'certificate-authority-data': Buffer.from(ca.certPem).toString('base64') } }],
+        clusters: [
+          {
+            name: 'k',
+            cluster: {
+              server: `https://127.0.0.1:${port}`,
+              'certificate-authority-data': Buffer.from(ca.certPem).toString('base64'),
+            },
+          },
+        ],
         users: [{ name: 'alice', user: { token: 'unused' } }],
         contexts: [{ name: 'k', context: { cluster: 'k', user: 'alice', namespace: 'team' } }],
         'current-context': 'k',
@@ -268,9 +372,13 @@ describe('kubectl auth', () => {
 
   async function kubectl(...args: string[]): Promise<{ code: number; stdout: string }> {
     try {
-      const { stdout } = await promisify(execFile)('kubectl', ['--kubeconfig', kubeconfig, '--cache-dir', join(workDir, 'cache'), ...args], {
-        env: { ...process.env, HOME: workDir },
-      });
+      const { stdout } = await promisify(execFile)(
+        'kubectl',
+        ['--kubeconfig', kubeconfig, '--cache-dir', join(workDir, 'cache'), ...args],
+        {
+          env: { ...process.env, HOME: workDir },
+        },
+      );
       return { code: 0, stdout };
     } catch (error) {
       const failed = error as { code?: number; stdout?: string };
@@ -281,7 +389,14 @@ describe('kubectl auth', () => {
   it('can-i answers yes and no', async (t) => {
     if (kubectlMissing) return t.skip('kubectl is not on PATH');
     assert.deepEqual(await kubectl('auth', 'can-i', 'list', 'pods'), { code: 0, stdout: 'yes\n' });
-    assert.deepEqual(await kubectl('auth', 'can-i', 'list', 'pods', '-n', 'other'), { code: 1, stdout: 'no\n' });
+    assert.deepEqual(await kubectl('auth', 'can-i', 'list', 'pods', '-n', 'other'), {
+      code: 1,
+      stdout: 'no\n',
+    });
+    assert.deepEqual(await kubectl('auth', 'can-i', 'delete', 'pods'), {
+      code: 1,
+      stdout: 'no - RBAC: role.rbac.authorization.k8s.io "missing" not found\n',
+    });
     assert.deepEqual(await kubectl('auth', 'can-i', 'get', '/version'), { code: 0, stdout: 'yes\n' });
     assert.deepEqual(await kubectl('auth', 'can-i', 'get', '/metrics'), { code: 1, stdout: 'no\n' });
   });

@@ -18,7 +18,11 @@ const authenticationGroup = 'authentication.k8s.io';
  * Checks what the requesting user may do. Throws InvalidError unless exactly one of
  * `spec.resourceAttributes` and `spec.nonResourceAttributes` is set or when metadata is not empty.
  */
-export function selfSubjectAccessReview(body: KubeObject, user: UserInfo, authorizer: Authorizer): KubeObject {
+export function selfSubjectAccessReview(
+  body: KubeObject,
+  user: UserInfo,
+  authorizer: Authorizer,
+): KubeObject {
   const kind = 'SelfSubjectAccessReview';
   const spec = specOf(body);
   const errors = [...attributeErrors(spec), ...emptyMetadataErrors(body, false)];
@@ -35,18 +39,30 @@ export function subjectAccessReview(body: KubeObject, authorizer: Authorizer): K
   const spec = specOf(body);
   const errors = [...attributeErrors(spec), ...subjectErrors(spec), ...emptyMetadataErrors(body, false)];
   if (errors.length > 0) throw invalid(kind, errors);
-  return answer(body, kind, { ...normalizeAttributes(spec), ...normalizeSubject(spec) }, subjectOf(spec), authorizer);
+  return answer(
+    body,
+    kind,
+    { ...normalizeAttributes(spec), ...normalizeSubject(spec) },
+    subjectOf(spec),
+    authorizer,
+  );
 }
 
 /**
  * SubjectAccessReview posted to a namespace: only resource attributes, and only in that namespace.
  * `metadata.namespace` defaults to the request's namespace, as the create handler does.
  */
-export function localSubjectAccessReview(body: KubeObject, namespace: string, authorizer: Authorizer): KubeObject {
+export function localSubjectAccessReview(
+  body: KubeObject,
+  namespace: string,
+  authorizer: Authorizer,
+): KubeObject {
   const kind = 'LocalSubjectAccessReview';
   const objectNamespace = body.metadata.namespace ?? '';
   if (objectNamespace !== '' && objectNamespace !== namespace) {
-    throw new BadRequestError('the namespace of the provided object does not match the namespace sent on the request');
+    throw new BadRequestError(
+      'the namespace of the provided object does not match the namespace sent on the request',
+    );
   }
   const reviewed: KubeObject = { ...body, metadata: { ...body.metadata, namespace } };
   const spec = specOf(reviewed);
@@ -61,11 +77,21 @@ export function localSubjectAccessReview(body: KubeObject, namespace: string, au
     });
   }
   if (spec['nonResourceAttributes'] !== undefined && spec['nonResourceAttributes'] !== null) {
-    errors.push({ field: 'spec.nonResourceAttributes', type: 'FieldValueInvalid', message: 'disallowed on this kind of request' });
+    errors.push({
+      field: 'spec.nonResourceAttributes',
+      type: 'FieldValueInvalid',
+      message: 'disallowed on this kind of request',
+    });
   }
   if (errors.length > 0) throw invalid(kind, errors);
   if (namespace === '') throw new BadRequestError(`namespace is required on this type: ${namespace}`);
-  return answer(reviewed, kind, { ...normalizeAttributes(spec), ...normalizeSubject(spec) }, subjectOf(spec), authorizer);
+  return answer(
+    reviewed,
+    kind,
+    { ...normalizeAttributes(spec), ...normalizeSubject(spec) },
+    subjectOf(spec),
+    authorizer,
+  );
 }
 
 /** Lists what the requesting user may do in `spec.namespace`, for `kubectl auth can-i --list`. */
@@ -75,9 +101,15 @@ export function selfSubjectRulesReview(body: KubeObject, user: UserInfo, resolve
   const rules = resolver.rulesFor(user, namespace);
   const status: JsonObject = {
     resourceRules: rules.resourceRules.map((rule) =>
-      withoutEmpty({ verbs: rule.verbs, apiGroups: rule.apiGroups, resources: rule.resources, resourceNames: rule.resourceNames }, [
-        'verbs',
-      ]),
+      withoutEmpty(
+        {
+          verbs: rule.verbs,
+          apiGroups: rule.apiGroups,
+          resources: rule.resources,
+          resourceNames: rule.resourceNames,
+        },
+        ['verbs'],
+      ),
     ),
     nonResourceRules: rules.nonResourceRules.map((rule) =>
       withoutEmpty({ verbs: rule.verbs, nonResourceURLs: rule.nonResourceURLs }, ['verbs']),
@@ -86,7 +118,13 @@ export function selfSubjectRulesReview(body: KubeObject, user: UserInfo, resolve
   };
   if (rules.evaluationError !== '') status['evaluationError'] = rules.evaluationError;
   // kube-apiserver answers with a fresh object: the spec is not echoed.
-  return { apiVersion: apiVersionOf(body, authorizationGroup), kind: 'SelfSubjectRulesReview', metadata: {}, spec: {}, status };
+  return {
+    apiVersion: apiVersionOf(body, authorizationGroup),
+    kind: 'SelfSubjectRulesReview',
+    metadata: {},
+    spec: {},
+    status,
+  };
 }
 
 export interface SelfSubjectReviewOptions {
@@ -101,11 +139,15 @@ export function selfSubjectReview(user: UserInfo, options: SelfSubjectReviewOpti
   const userInfo: JsonObject = { username: user.name };
   if (user.uid !== undefined && user.uid !== '') userInfo['uid'] = user.uid;
   if (user.groups.length > 0) userInfo['groups'] = [...user.groups];
-  if (user.extra !== undefined && Object.keys(user.extra).length > 0) userInfo['extra'] = structuredClone(user.extra);
+  if (user.extra !== undefined && Object.keys(user.extra).length > 0)
+    userInfo['extra'] = structuredClone(user.extra);
   return {
     apiVersion: options.apiVersion ?? `${authenticationGroup}/v1`,
     kind: 'SelfSubjectReview',
-    metadata: options.now === undefined ? {} : { creationTimestamp: options.now.toISOString().replace(/\.\d{3}Z$/, 'Z') },
+    metadata:
+      options.now === undefined
+        ? {}
+        : { creationTimestamp: options.now.toISOString().replace(/\.\d{3}Z$/, 'Z') },
     status: { userInfo },
   };
 }
@@ -140,7 +182,13 @@ export function reviewAttributes(spec: JsonObject, user: UserInfo): RequestAttri
   };
 }
 
-function answer(body: KubeObject, kind: string, spec: JsonObject, user: UserInfo, authorizer: Authorizer): KubeObject {
+function answer(
+  body: KubeObject,
+  kind: string,
+  spec: JsonObject,
+  user: UserInfo,
+  authorizer: Authorizer,
+): KubeObject {
   const decision = authorizer.authorize(reviewAttributes(spec, user));
   // RBAC has no deny decision, so `denied` (omitempty) never appears.
   const status: JsonObject = { allowed: decision.allowed };
@@ -182,13 +230,21 @@ function attributeErrors(spec: JsonObject): FieldError[] {
 
 function subjectErrors(spec: JsonObject): FieldError[] {
   if (stringOf(spec['user']) !== '' || stringsOf(spec['groups']).length > 0) return [];
-  return [{ field: 'spec.user', type: 'FieldValueInvalid', value: '', message: 'at least one of user or group must be specified' }];
+  return [
+    {
+      field: 'spec.user',
+      type: 'FieldValueInvalid',
+      value: '',
+      message: 'at least one of user or group must be specified',
+    },
+  ];
 }
 
 /** Reviews are never stored, so their metadata must be empty (except managedFields, and namespace when local). */
 function emptyMetadataErrors(body: KubeObject, allowNamespace: boolean): FieldError[] {
   const meaningful = Object.entries(body.metadata).filter(
-    ([key, value]) => value !== undefined && key !== 'managedFields' && !(allowNamespace && key === 'namespace'),
+    ([key, value]) =>
+      value !== undefined && key !== 'managedFields' && !(allowNamespace && key === 'namespace'),
   );
   if (meaningful.length === 0) return [];
   return [
@@ -207,7 +263,11 @@ function invalid(kind: string, errors: FieldError[]): InvalidError {
     name: '',
     group: authorizationGroup,
     kind,
-    causes: errors.map((error, i) => ({ reason: error.type, message: messages[i] ?? '', field: error.field })),
+    causes: errors.map((error, i) => ({
+      reason: error.type,
+      message: messages[i] ?? '',
+      field: error.field,
+    })),
   });
 }
 
@@ -257,11 +317,15 @@ function subjectOf(spec: JsonObject): UserInfo {
 }
 
 function apiVersionOf(body: KubeObject, group: string): string {
-  return typeof body.apiVersion === 'string' && body.apiVersion.startsWith(`${group}/`) ? body.apiVersion : `${group}/v1`;
+  return typeof body.apiVersion === 'string' && body.apiVersion.startsWith(`${group}/`)
+    ? body.apiVersion
+    : `${group}/v1`;
 }
 
 function withoutEmpty(object: Record<string, string[]>, always: string[]): JsonObject {
-  return Object.fromEntries(Object.entries(object).filter(([key, value]) => always.includes(key) || value.length > 0));
+  return Object.fromEntries(
+    Object.entries(object).filter(([key, value]) => always.includes(key) || value.length > 0),
+  );
 }
 
 function stringOf(value: unknown): string {

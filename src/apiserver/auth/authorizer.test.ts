@@ -26,8 +26,18 @@ interface Rule {
 
 type SubjectSpec = { kind: 'User' | 'Group' | 'ServiceAccount'; name: string; namespace?: string };
 
-function clusterRole(name: string, rules: Rule[], labels: Record<string, string> = {}, aggregationRule?: unknown): KubeObject {
-  const role: KubeObject = { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name, labels }, rules };
+function clusterRole(
+  name: string,
+  rules: Rule[],
+  labels: Record<string, string> = {},
+  aggregationRule?: unknown,
+): KubeObject {
+  const role: KubeObject = {
+    apiVersion: 'rbac.authorization.k8s.io/v1',
+    kind: 'ClusterRole',
+    metadata: { name, labels },
+    rules,
+  };
   if (aggregationRule !== undefined) role['aggregationRule'] = aggregationRule;
   return role;
 }
@@ -102,18 +112,36 @@ describe('rule matching', () => {
       { verbs: ['*'], apiGroups: ['*'], resources: ['*'] },
       { verbs: ['*'], nonResourceURLs: ['*'] },
     ]);
-    assert.equal(authorizer.authorize(request({ verb: 'deletecollection', apiGroup: 'apps', resource: 'deployments' })).allowed, true);
-    assert.equal(authorizer.authorize(request({ resource: 'pods', subresource: 'exec', verb: 'create' })).allowed, true);
-    assert.equal(authorizer.authorize(request({ namespace: '', resource: 'nodes', verb: 'list' })).allowed, true);
+    assert.equal(
+      authorizer.authorize(request({ verb: 'deletecollection', apiGroup: 'apps', resource: 'deployments' }))
+        .allowed,
+      true,
+    );
+    assert.equal(
+      authorizer.authorize(request({ resource: 'pods', subresource: 'exec', verb: 'create' })).allowed,
+      true,
+    );
+    assert.equal(
+      authorizer.authorize(request({ namespace: '', resource: 'nodes', verb: 'list' })).allowed,
+      true,
+    );
     assert.equal(authorizer.authorize(nonResource('/metrics', 'post')).allowed, true);
   });
 
   it('requires verb, group and resource to match together', () => {
-    const authorizer = grantingAlice([{ verbs: ['get', 'list'], apiGroups: ['apps'], resources: ['deployments'] }]);
+    const authorizer = grantingAlice([
+      { verbs: ['get', 'list'], apiGroups: ['apps'], resources: ['deployments'] },
+    ]);
     assert.equal(authorizer.authorize(request({ apiGroup: 'apps', resource: 'deployments' })).allowed, true);
-    assert.equal(authorizer.authorize(request({ apiGroup: 'apps', resource: 'deployments', verb: 'delete' })).allowed, false);
+    assert.equal(
+      authorizer.authorize(request({ apiGroup: 'apps', resource: 'deployments', verb: 'delete' })).allowed,
+      false,
+    );
     assert.equal(authorizer.authorize(request({ apiGroup: '', resource: 'deployments' })).allowed, false);
-    assert.equal(authorizer.authorize(request({ apiGroup: 'apps', resource: 'statefulsets' })).allowed, false);
+    assert.equal(
+      authorizer.authorize(request({ apiGroup: 'apps', resource: 'statefulsets' })).allowed,
+      false,
+    );
   });
 
   it('does not let resource rules grant paths or URL rules grant resources', () => {
@@ -127,11 +155,22 @@ describe('rule matching', () => {
 
   it('limits a rule with resourceNames to those names, so it never grants list', () => {
     const authorizer = grantingAlice([
-      { verbs: ['get', 'list', 'update'], apiGroups: [''], resources: ['configmaps'], resourceNames: ['settings'] },
+      {
+        verbs: ['get', 'list', 'update'],
+        apiGroups: [''],
+        resources: ['configmaps'],
+        resourceNames: ['settings'],
+      },
     ]);
     assert.equal(authorizer.authorize(request({ resource: 'configmaps', name: 'settings' })).allowed, true);
-    assert.equal(authorizer.authorize(request({ resource: 'configmaps', name: 'other', verb: 'update' })).allowed, false);
-    assert.equal(authorizer.authorize(request({ resource: 'configmaps', name: '', verb: 'list' })).allowed, false);
+    assert.equal(
+      authorizer.authorize(request({ resource: 'configmaps', name: 'other', verb: 'update' })).allowed,
+      false,
+    );
+    assert.equal(
+      authorizer.authorize(request({ resource: 'configmaps', name: '', verb: 'list' })).allowed,
+      false,
+    );
   });
 
   it('treats resource/subresource as its own resource, with */subresource matching any resource', () => {
@@ -145,18 +184,27 @@ describe('rule matching', () => {
     assert.equal(authorizer.authorize(request({ name: 'web', subresource: 'exec' })).allowed, false);
     assert.equal(authorizer.authorize(request({ name: 'web', subresource: 'status' })).allowed, false);
     assert.equal(
-      authorizer.authorize(request({ verb: 'update', apiGroup: 'apps', resource: 'deployments', subresource: 'scale' })).allowed,
+      authorizer.authorize(
+        request({ verb: 'update', apiGroup: 'apps', resource: 'deployments', subresource: 'scale' }),
+      ).allowed,
       true,
     );
-    assert.equal(authorizer.authorize(request({ verb: 'update', apiGroup: 'apps', resource: 'deployments' })).allowed, false);
     assert.equal(
-      authorizer.authorize(request({ verb: 'update', apiGroup: 'apps', resource: 'deployments', subresource: 'status' })).allowed,
+      authorizer.authorize(request({ verb: 'update', apiGroup: 'apps', resource: 'deployments' })).allowed,
+      false,
+    );
+    assert.equal(
+      authorizer.authorize(
+        request({ verb: 'update', apiGroup: 'apps', resource: 'deployments', subresource: 'status' }),
+      ).allowed,
       false,
     );
   });
 
   it('matches non-resource URLs exactly or by a trailing * prefix', () => {
-    const authorizer = grantingAlice([{ verbs: ['get'], nonResourceURLs: ['/healthz', '/apis/*', '/logs*'] }]);
+    const authorizer = grantingAlice([
+      { verbs: ['get'], nonResourceURLs: ['/healthz', '/apis/*', '/logs*'] },
+    ]);
     assert.equal(authorizer.authorize(nonResource('/healthz')).allowed, true);
     assert.equal(authorizer.authorize(nonResource('/healthz/etcd')).allowed, false);
     assert.equal(authorizer.authorize(nonResource('/apis/apps/v1')).allowed, true);
@@ -168,13 +216,17 @@ describe('rule matching', () => {
 });
 
 describe('bindings', () => {
-  const podReader = clusterRole('pod-reader', [{ verbs: ['get', 'list'], apiGroups: [''], resources: ['pods'] }]);
+  const podReader = clusterRole('pod-reader', [
+    { verbs: ['get', 'list'], apiGroups: [''], resources: ['pods'] },
+  ]);
 
   it('grants a ClusterRoleBinding in every namespace and at the cluster scope', () => {
     const authorizer = new RbacAuthorizer(
       rbac({
         clusterRoles: [podReader],
-        clusterRoleBindings: [clusterRoleBinding('read-pods', 'pod-reader', [{ kind: 'User', name: 'alice' }])],
+        clusterRoleBindings: [
+          clusterRoleBinding('read-pods', 'pod-reader', [{ kind: 'User', name: 'alice' }]),
+        ],
       }),
     );
     assert.equal(authorizer.authorize(request({ namespace: 'a' })).allowed, true);
@@ -187,7 +239,11 @@ describe('bindings', () => {
     const authorizer = new RbacAuthorizer(
       rbac({
         clusterRoles: [podReader],
-        roleBindings: [roleBinding('team-a', 'read-pods', { kind: 'ClusterRole', name: 'pod-reader' }, [{ kind: 'User', name: 'alice' }])],
+        roleBindings: [
+          roleBinding('team-a', 'read-pods', { kind: 'ClusterRole', name: 'pod-reader' }, [
+            { kind: 'User', name: 'alice' },
+          ]),
+        ],
       }),
     );
     assert.equal(authorizer.authorize(request({ namespace: 'team-a', verb: 'list' })).allowed, true);
@@ -202,12 +258,23 @@ describe('bindings', () => {
           role('team-a', 'editor', [{ verbs: ['create'], apiGroups: [''], resources: ['configmaps'] }]),
           role('team-b', 'editor', [{ verbs: ['delete'], apiGroups: [''], resources: ['configmaps'] }]),
         ],
-        roleBindings: [roleBinding('team-a', 'edit', { kind: 'Role', name: 'editor' }, [{ kind: 'User', name: 'alice' }])],
+        roleBindings: [
+          roleBinding('team-a', 'edit', { kind: 'Role', name: 'editor' }, [{ kind: 'User', name: 'alice' }]),
+        ],
       }),
     );
-    assert.equal(authorizer.authorize(request({ namespace: 'team-a', resource: 'configmaps', verb: 'create' })).allowed, true);
-    assert.equal(authorizer.authorize(request({ namespace: 'team-a', resource: 'configmaps', verb: 'delete' })).allowed, false);
-    assert.equal(authorizer.authorize(request({ namespace: 'team-b', resource: 'configmaps', verb: 'delete' })).allowed, false);
+    assert.equal(
+      authorizer.authorize(request({ namespace: 'team-a', resource: 'configmaps', verb: 'create' })).allowed,
+      true,
+    );
+    assert.equal(
+      authorizer.authorize(request({ namespace: 'team-a', resource: 'configmaps', verb: 'delete' })).allowed,
+      false,
+    );
+    assert.equal(
+      authorizer.authorize(request({ namespace: 'team-b', resource: 'configmaps', verb: 'delete' })).allowed,
+      false,
+    );
   });
 
   it('matches Group subjects against the user groups', () => {
@@ -231,11 +298,15 @@ describe('bindings', () => {
         clusterRoles: [podReader],
         roleBindings: [
           // No namespace on the subject: it means the binding's namespace.
-          roleBinding('ci', 'local', { kind: 'ClusterRole', name: 'pod-reader' }, [{ kind: 'ServiceAccount', name: 'deployer' }]),
+          roleBinding('ci', 'local', { kind: 'ClusterRole', name: 'pod-reader' }, [
+            { kind: 'ServiceAccount', name: 'deployer' },
+          ]),
           roleBinding('prod', 'cross', { kind: 'ClusterRole', name: 'pod-reader' }, [
             { kind: 'ServiceAccount', name: 'deployer', namespace: 'ci' },
           ]),
-          roleBinding('staging', 'other-ns', { kind: 'ClusterRole', name: 'pod-reader' }, [{ kind: 'ServiceAccount', name: 'deployer' }]),
+          roleBinding('staging', 'other-ns', { kind: 'ClusterRole', name: 'pod-reader' }, [
+            { kind: 'ServiceAccount', name: 'deployer' },
+          ]),
         ],
       }),
     );
@@ -251,7 +322,9 @@ describe('bindings', () => {
     const authorizer = new RbacAuthorizer(
       rbac({
         clusterRoles: [podReader],
-        clusterRoleBindings: [clusterRoleBinding('sa', 'pod-reader', [{ kind: 'ServiceAccount', name: 'deployer' }])],
+        clusterRoleBindings: [
+          clusterRoleBinding('sa', 'pod-reader', [{ kind: 'ServiceAccount', name: 'deployer' }]),
+        ],
       }),
     );
     const robot: UserInfo = { name: 'system:serviceaccount:default:deployer', groups: [] };
@@ -269,13 +342,19 @@ describe('bindings', () => {
         ],
       }),
     );
-    const robot: UserInfo = { name: 'system:serviceaccount:ci:x', groups: ['system:serviceaccounts', 'system:serviceaccounts:ci'] };
+    const robot: UserInfo = {
+      name: 'system:serviceaccount:ci:x',
+      groups: ['system:serviceaccounts', 'system:serviceaccounts:ci'],
+    };
     assert.equal(authorizer.authorize(request({ user: robot, namespace: 'ci' })).allowed, true);
   });
 
   it('allows system:masters even without any binding, like kube-apiserver', () => {
     const admin: UserInfo = { name: 'keelson-admin', groups: ['system:masters', 'system:authenticated'] };
-    assert.deepEqual(new RbacAuthorizer(rbac({})).authorize(request({ user: admin, verb: 'delete' })), { allowed: true, reason: '' });
+    assert.deepEqual(new RbacAuthorizer(rbac({})).authorize(request({ user: admin, verb: 'delete' })), {
+      allowed: true,
+      reason: '',
+    });
     const pure = new RbacAuthorizer(rbac({}), { privilegedGroups: [] });
     assert.equal(pure.authorize(request({ user: admin })).allowed, false);
   });
@@ -299,26 +378,45 @@ describe('reasons', () => {
       allowed: true,
       reason: 'RBAC: allowed by ClusterRoleBinding "devs" of ClusterRole "pod-reader" to Group "devs"',
     });
-    assert.deepEqual(authorizer.authorize(request({ user: { name: 'system:serviceaccount:ci:deployer', groups: [] }, namespace: 'ci' })), {
-      allowed: true,
-      reason: 'RBAC: allowed by RoleBinding "read/ci" of ClusterRole "pod-reader" to ServiceAccount "deployer/ci"',
-    });
+    assert.deepEqual(
+      authorizer.authorize(
+        request({ user: { name: 'system:serviceaccount:ci:deployer', groups: [] }, namespace: 'ci' }),
+      ),
+      {
+        allowed: true,
+        reason:
+          'RBAC: allowed by RoleBinding "read/ci" of ClusterRole "pod-reader" to ServiceAccount "deployer/ci"',
+      },
+    );
   });
 
   it('denies with no reason, or with the errors of bindings that name the user', () => {
     const objects = rbac({
       roleBindings: [
-        roleBinding('default', 'broken', { kind: 'Role', name: 'missing' }, [{ kind: 'User', name: 'alice' }]),
-        roleBinding('default', 'broken-too', { kind: 'ClusterRole', name: 'gone' }, [{ kind: 'Group', name: 'system:authenticated' }]),
-        roleBinding('default', 'not-mine', { kind: 'Role', name: 'elsewhere' }, [{ kind: 'User', name: 'bob' }]),
+        roleBinding('default', 'broken', { kind: 'Role', name: 'missing' }, [
+          { kind: 'User', name: 'alice' },
+        ]),
+        roleBinding('default', 'broken-too', { kind: 'ClusterRole', name: 'gone' }, [
+          { kind: 'Group', name: 'system:authenticated' },
+        ]),
+        roleBinding('default', 'not-mine', { kind: 'Role', name: 'elsewhere' }, [
+          { kind: 'User', name: 'bob' },
+        ]),
       ],
     });
     assert.deepEqual(authorize(request({ namespace: 'other' }), objects), { allowed: false, reason: '' });
     assert.deepEqual(authorize(request(), objects), {
       allowed: false,
-      reason: 'RBAC: [role.rbac.authorization.k8s.io "missing" not found, clusterrole.rbac.authorization.k8s.io "gone" not found]',
+      reason:
+        'RBAC: [role.rbac.authorization.k8s.io "missing" not found, clusterrole.rbac.authorization.k8s.io "gone" not found]',
     });
-    const single = rbac({ roleBindings: [roleBinding('default', 'broken', { kind: 'Role', name: 'missing' }, [{ kind: 'User', name: 'alice' }])] });
+    const single = rbac({
+      roleBindings: [
+        roleBinding('default', 'broken', { kind: 'Role', name: 'missing' }, [
+          { kind: 'User', name: 'alice' },
+        ]),
+      ],
+    });
     assert.deepEqual(authorize(request(), single), {
       allowed: false,
       reason: 'RBAC: role.rbac.authorization.k8s.io "missing" not found',
@@ -336,36 +434,60 @@ describe('aggregation', () => {
     const authorizer = new RbacAuthorizer({
       ...policy,
       roleBindings: [
-        roleBinding('team', 'viewers', { kind: 'ClusterRole', name: 'view' }, [{ kind: 'User', name: 'viewer' }]),
-        roleBinding('team', 'editors', { kind: 'ClusterRole', name: 'edit' }, [{ kind: 'User', name: 'editor' }]),
-        roleBinding('team', 'admins', { kind: 'ClusterRole', name: 'admin' }, [{ kind: 'User', name: 'admin' }]),
+        roleBinding('team', 'viewers', { kind: 'ClusterRole', name: 'view' }, [
+          { kind: 'User', name: 'viewer' },
+        ]),
+        roleBinding('team', 'editors', { kind: 'ClusterRole', name: 'edit' }, [
+          { kind: 'User', name: 'editor' },
+        ]),
+        roleBinding('team', 'admins', { kind: 'ClusterRole', name: 'admin' }, [
+          { kind: 'User', name: 'admin' },
+        ]),
       ],
     });
     const as = (name: string, overrides: Partial<RequestAttributes>): boolean =>
-      authorizer.authorize(request({ user: { name, groups: ['system:authenticated'] }, namespace: 'team', ...overrides })).allowed;
+      authorizer.authorize(
+        request({ user: { name, groups: ['system:authenticated'] }, namespace: 'team', ...overrides }),
+      ).allowed;
 
     assert.equal(as('viewer', { verb: 'list', resource: 'pods' }), true);
     assert.equal(as('viewer', { verb: 'get', resource: 'secrets', name: 's' }), false);
     assert.equal(as('viewer', { verb: 'create', resource: 'configmaps' }), false);
     assert.equal(as('editor', { verb: 'create', resource: 'configmaps' }), true);
     assert.equal(as('editor', { verb: 'list', resource: 'pods' }), true);
-    assert.equal(as('editor', { verb: 'create', apiGroup: 'rbac.authorization.k8s.io', resource: 'rolebindings' }), false);
-    assert.equal(as('admin', { verb: 'create', apiGroup: 'rbac.authorization.k8s.io', resource: 'rolebindings' }), true);
-    assert.equal(as('admin', { verb: 'patch', apiGroup: 'apps', resource: 'deployments', subresource: 'scale' }), true);
+    assert.equal(
+      as('editor', { verb: 'create', apiGroup: 'rbac.authorization.k8s.io', resource: 'rolebindings' }),
+      false,
+    );
+    assert.equal(
+      as('admin', { verb: 'create', apiGroup: 'rbac.authorization.k8s.io', resource: 'rolebindings' }),
+      true,
+    );
+    assert.equal(
+      as('admin', { verb: 'patch', apiGroup: 'apps', resource: 'deployments', subresource: 'scale' }),
+      true,
+    );
     assert.equal(as('admin', { verb: 'list', resource: 'pods', namespace: 'elsewhere' }), false);
   });
 
   it('folds a new labelled ClusterRole into view and, through view, into edit and admin', () => {
     const policy = bootstrapPolicy();
-    const widgets = clusterRole('widgets-view', [{ verbs: ['get', 'list'], apiGroups: ['example.com'], resources: ['widgets'] }], {
-      'rbac.authorization.k8s.io/aggregate-to-view': 'true',
-    });
+    const widgets = clusterRole(
+      'widgets-view',
+      [{ verbs: ['get', 'list'], apiGroups: ['example.com'], resources: ['widgets'] }],
+      {
+        'rbac.authorization.k8s.io/aggregate-to-view': 'true',
+      },
+    );
     const authorizer = new RbacAuthorizer({
       ...policy,
       clusterRoles: [...policy.clusterRoles, widgets],
       clusterRoleBindings: [clusterRoleBinding('alice-admin', 'admin', [{ kind: 'User', name: 'alice' }])],
     });
-    assert.equal(authorizer.authorize(request({ verb: 'list', apiGroup: 'example.com', resource: 'widgets' })).allowed, true);
+    assert.equal(
+      authorizer.authorize(request({ verb: 'list', apiGroup: 'example.com', resource: 'widgets' })).allowed,
+      true,
+    );
   });
 
   it('supports matchExpressions and excludes the aggregating role itself', () => {
@@ -374,12 +496,17 @@ describe('aggregation', () => {
       clusterRole('b', [{ verbs: ['get'], apiGroups: [''], resources: ['b'] }], { tier: 'silver' }),
       clusterRole('c', [{ verbs: ['get'], apiGroups: [''], resources: ['c'] }], {}),
       // Duplicates are dropped: a's rule arrives once even though both selectors match it.
-      clusterRole('combined', [{ verbs: ['*'], apiGroups: ['*'], resources: ['*'] }], { tier: 'gold' }, {
-        clusterRoleSelectors: [
-          { matchExpressions: [{ key: 'tier', operator: 'In', values: ['gold', 'silver'] }] },
-          { matchExpressions: [{ key: 'tier', operator: 'Exists' }] },
-        ],
-      }),
+      clusterRole(
+        'combined',
+        [{ verbs: ['*'], apiGroups: ['*'], resources: ['*'] }],
+        { tier: 'gold' },
+        {
+          clusterRoleSelectors: [
+            { matchExpressions: [{ key: 'tier', operator: 'In', values: ['gold', 'silver'] }] },
+            { matchExpressions: [{ key: 'tier', operator: 'Exists' }] },
+          ],
+        },
+      ),
     ]);
     const combined = roles.find((r) => r.metadata.name === 'combined');
     assert.deepEqual(combined?.['rules'], [
@@ -395,7 +522,9 @@ describe('aggregation', () => {
       clusterRole('z', [{ verbs: ['get'], apiGroups: [''], resources: ['z'] }], { loop: 'true' }),
     ]);
     for (const name of ['x', 'y']) {
-      assert.deepEqual(roles.find((r) => r.metadata.name === name)?.['rules'], [{ verbs: ['get'], apiGroups: [''], resources: ['z'] }]);
+      assert.deepEqual(roles.find((r) => r.metadata.name === name)?.['rules'], [
+        { verbs: ['get'], apiGroups: [''], resources: ['z'] },
+      ]);
     }
   });
 });
@@ -404,7 +533,11 @@ describe('rulesFor', () => {
   it('lists the resource and non-resource rules that apply in a namespace, with resolution errors', () => {
     const authorizer = new RbacAuthorizer({
       ...bootstrapPolicy(),
-      roles: [role('team', 'cm', [{ verbs: ['get'], apiGroups: [''], resources: ['configmaps'], resourceNames: ['x'] }])],
+      roles: [
+        role('team', 'cm', [
+          { verbs: ['get'], apiGroups: [''], resources: ['configmaps'], resourceNames: ['x'] },
+        ]),
+      ],
       roleBindings: [
         roleBinding('team', 'cm', { kind: 'Role', name: 'cm' }, [{ kind: 'User', name: 'alice' }]),
         roleBinding('team', 'broken', { kind: 'Role', name: 'missing' }, [{ kind: 'User', name: 'alice' }]),
@@ -453,7 +586,15 @@ describe('forbiddenMessage', () => {
       'pods "web" is forbidden: User "alice" cannot get resource "pods/log" in API group "" in the namespace "default"',
     );
     assert.equal(
-      forbiddenMessage(request({ verb: 'update', apiGroup: 'example.com', resource: 'budgets', subresource: 'status', name: 'q3' })),
+      forbiddenMessage(
+        request({
+          verb: 'update',
+          apiGroup: 'example.com',
+          resource: 'budgets',
+          subresource: 'status',
+          name: 'q3',
+        }),
+      ),
       'budgets.example.com "q3" is forbidden: User "alice" cannot update resource "budgets/status" in API group "example.com" in the namespace "default"',
     );
   });

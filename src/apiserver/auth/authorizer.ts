@@ -180,9 +180,15 @@ export class RbacAuthorizer implements Authorizer, RuleResolver {
     }
     const roleRules = new Map<string, CompiledRule[]>();
     for (const role of rbac.roles) {
-      roleRules.set(roleKey(role.metadata.namespace ?? '', role.metadata.name ?? ''), readRules(role).map(compileRule));
+      roleRules.set(
+        roleKey(role.metadata.namespace ?? '', role.metadata.name ?? ''),
+        readRules(role).map(compileRule),
+      );
     }
-    const resolve = (ref: RoleRef, namespace: string): { rules: CompiledRule[]; error: string | undefined } => {
+    const resolve = (
+      ref: RoleRef,
+      namespace: string,
+    ): { rules: CompiledRule[]; error: string | undefined } => {
       if (ref.kind === 'ClusterRole') {
         const rules = clusterRoleRules.get(ref.name);
         return rules ? { rules, error: undefined } : { rules: [], error: notFound('clusterrole', ref.name) };
@@ -224,7 +230,8 @@ export class RbacAuthorizer implements Authorizer, RuleResolver {
         continue;
       }
       for (const rule of binding.rules) {
-        if (compiledRuleAllows(attrs, rule)) return { allowed: true, reason: `RBAC: allowed by ${describeGrant(grant)}` };
+        if (compiledRuleAllows(attrs, rule))
+          return { allowed: true, reason: `RBAC: allowed by ${describeGrant(grant)}` };
       }
     }
     return { allowed: false, reason: errors.length === 0 ? '' : `RBAC: ${aggregateErrors(errors)}` };
@@ -283,7 +290,9 @@ export function authorize(attrs: RequestAttributes, rbac: RbacObjects): Authoriz
  * A cycle of aggregated roles contributes nothing to itself.
  */
 export function aggregateClusterRoles(clusterRoles: KubeObject[]): KubeObject[] {
-  const sorted = [...clusterRoles].sort((a, b) => compareStrings(a.metadata.name ?? '', b.metadata.name ?? ''));
+  const sorted = [...clusterRoles].sort((a, b) =>
+    compareStrings(a.metadata.name ?? '', b.metadata.name ?? ''),
+  );
   const resolved = new Map<KubeObject, PolicyRule[]>();
   const inProgress = new Set<KubeObject>();
 
@@ -344,7 +353,8 @@ function compiledRuleAllows(attrs: RequestAttributes, rule: CompiledRule): boole
   if (!rule.allGroups && !rule.apiGroups.has(attrs.apiGroup)) return false;
   if (!rule.allResources) {
     const combined = attrs.subresource === '' ? attrs.resource : `${attrs.resource}/${attrs.subresource}`;
-    const subresourceWildcard = attrs.subresource !== '' && rule.anyResourceSubresources.has(attrs.subresource);
+    const subresourceWildcard =
+      attrs.subresource !== '' && rule.anyResourceSubresources.has(attrs.subresource);
     if (!rule.resources.has(combined) && !subresourceWildcard) return false;
   }
   return rule.resourceNames === undefined || rule.resourceNames.has(attrs.name);
@@ -523,7 +533,9 @@ function compileRule(rule: PolicyRule): CompiledRule {
   for (const resource of rule.resources) {
     if (resource.startsWith('*/')) anyResourceSubresources.add(resource.slice(2));
   }
-  const urlPrefixes = rule.nonResourceURLs.filter((url) => url.endsWith('*')).map((url) => url.replace(/\*+$/, ''));
+  const urlPrefixes = rule.nonResourceURLs
+    .filter((url) => url.endsWith('*'))
+    .map((url) => url.replace(/\*+$/, ''));
   return {
     rule,
     allVerbs: rule.verbs.includes('*'),
@@ -541,7 +553,13 @@ function compileRule(rule: PolicyRule): CompiledRule {
 }
 
 function ruleKey(rule: PolicyRule): string {
-  return JSON.stringify([rule.verbs, rule.apiGroups, rule.resources, rule.resourceNames, rule.nonResourceURLs]);
+  return JSON.stringify([
+    rule.verbs,
+    rule.apiGroups,
+    rule.resources,
+    rule.resourceNames,
+    rule.nonResourceURLs,
+  ]);
 }
 
 /** The rule as the API serves it: Go field order, empty lists omitted (verbs always present). */

@@ -86,7 +86,11 @@ function aggregateToAdminRules(): Rule[] {
 
 function aggregateToEditRules(): Rule[] {
   return [
-    resourceRule(read, [''], ['pods/attach', 'pods/exec', 'pods/portforward', 'pods/proxy', 'secrets', 'services/proxy']),
+    resourceRule(
+      read,
+      [''],
+      ['pods/attach', 'pods/exec', 'pods/portforward', 'pods/proxy', 'secrets', 'services/proxy'],
+    ),
     resourceRule(['impersonate'], [''], ['serviceaccounts']),
     resourceRule(write, [''], ['pods', 'pods/attach', 'pods/exec', 'pods/portforward', 'pods/proxy']),
     resourceRule(['create'], [''], ['pods/eviction']),
@@ -229,10 +233,7 @@ function aggregateToViewRules(): Rule[] {
 export function bootstrapClusterRoles(): KubeObject[] {
   const roles = [
     clusterRole('admin', [], { aggregateLabel: aggregateToAdminLabel }),
-    clusterRole('cluster-admin', [
-      resourceRule(['*'], ['*'], ['*']),
-      urlRule(['*'], ['*']),
-    ]),
+    clusterRole('cluster-admin', [resourceRule(['*'], ['*'], ['*']), urlRule(['*'], ['*'])]),
     clusterRole('edit', [], {
       labels: { [aggregateToAdminLabel]: 'true' },
       aggregateLabel: aggregateToEditLabel,
@@ -247,13 +248,29 @@ export function bootstrapClusterRoles(): KubeObject[] {
       labels: { [aggregateToViewLabel]: 'true' },
     }),
     clusterRole('system:basic-user', [
-      resourceRule(['create'], ['authorization.k8s.io'], ['selfsubjectaccessreviews', 'selfsubjectrulesreviews']),
+      resourceRule(
+        ['create'],
+        ['authorization.k8s.io'],
+        ['selfsubjectaccessreviews', 'selfsubjectrulesreviews'],
+      ),
       resourceRule(['create'], ['authentication.k8s.io'], ['selfsubjectreviews']),
     ]),
     clusterRole('system:discovery', [
       urlRule(
         ['get'],
-        ['/api', '/api/*', '/apis', '/apis/*', '/healthz', '/livez', '/openapi', '/openapi/*', '/readyz', '/version', '/version/'],
+        [
+          '/api',
+          '/api/*',
+          '/apis',
+          '/apis/*',
+          '/healthz',
+          '/livez',
+          '/openapi',
+          '/openapi/*',
+          '/readyz',
+          '/version',
+          '/version/',
+        ],
       ),
     ]),
     clusterRole('system:monitoring', [

@@ -25,7 +25,11 @@ export function installReflectMetadata(): void {
   if (typeof reflect.getMetadata === 'function') return;
 
   const store = new WeakMap<object, Map<PropertyKey, Map<MetadataKey, unknown>>>();
-  const own = (target: object, property: PropertyKey, create: boolean): Map<MetadataKey, unknown> | undefined => {
+  const own = (
+    target: object,
+    property: PropertyKey,
+    create: boolean,
+  ): Map<MetadataKey, unknown> | undefined => {
     let byProperty = store.get(target);
     if (!byProperty) {
       if (!create) return undefined;
@@ -39,8 +43,16 @@ export function installReflectMetadata(): void {
     }
     return entries;
   };
-  const find = (key: MetadataKey, target: object, property: PropertyKey): Map<MetadataKey, unknown> | undefined => {
-    for (let current: object | null = target; current !== null; current = Object.getPrototypeOf(current) as object | null) {
+  const find = (
+    key: MetadataKey,
+    target: object,
+    property: PropertyKey,
+  ): Map<MetadataKey, unknown> | undefined => {
+    for (
+      let current: object | null = target;
+      current !== null;
+      current = Object.getPrototypeOf(current) as object | null
+    ) {
       const entries = own(current, property, false);
       if (entries?.has(key)) return entries;
     }

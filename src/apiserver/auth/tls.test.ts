@@ -26,7 +26,10 @@ let port: number;
 let workDir: string;
 
 before(async () => {
-  [ca, otherCa] = await Promise.all([generateCertificateAuthority('keelson-ca'), generateCertificateAuthority('other-ca')]);
+  [ca, otherCa] = await Promise.all([
+    generateCertificateAuthority('keelson-ca'),
+    generateCertificateAuthority('other-ca'),
+  ]);
   serving = await issueServingCertificate(ca, { dnsNames: ['localhost'], ipAddresses: ['127.0.0.1', '::1'] });
   server = createServer({ cert: serving.certPem, key: serving.keyPem }, (_req, res) => {
     res.writeHead(200, { 'content-type': 'application/json' });
@@ -45,12 +48,15 @@ after(async () => {
 /** GETs /version over TLS trusting only `trusted`, resolving to the body or rejecting with the TLS error. */
 function get(host: string, trusted: string | undefined): Promise<string> {
   return new Promise((resolve, reject) => {
-    const req = request({ host, port, path: '/version', ...(trusted === undefined ? {} : { ca: trusted }) }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => (body += chunk));
-      res.on('end', () => resolve(body));
-    });
+    const req = request(
+      { host, port, path: '/version', ...(trusted === undefined ? {} : { ca: trusted }) },
+      (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => (body += chunk));
+        res.on('end', () => resolve(body));
+      },
+    );
     req.on('error', reject);
     req.end();
   });
@@ -74,7 +80,10 @@ describe('certificates', () => {
 
   it('honour the validity and clock they are given', async () => {
     const now = new Date('2030-01-01T00:00:00Z');
-    const leaf = new X509Certificate((await issueServingCertificate(ca, { dnsNames: ['a.example'], ipAddresses: [], now, validityDays: 30 })).certPem);
+    const leaf = new X509Certificate(
+      (await issueServingCertificate(ca, { dnsNames: ['a.example'], ipAddresses: [], now, validityDays: 30 }))
+        .certPem,
+    );
     assert.ok(new Date(leaf.validFrom) <= now);
     assert.equal(new Date(leaf.validTo).toISOString(), '2030-01-31T00:00:00.000Z');
     assert.equal(leaf.subject, 'CN=a.example');
@@ -92,7 +101,8 @@ describe('TLS handshake', () => {
       assert.equal(await get('::1', ca.certPem), versionBody);
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
-      if (code === 'EADDRNOTAVAIL' || code === 'ECONNREFUSED' || code === 'ENETUNREACH') t.skip('no IPv6 loopback');
+      if (code === 'EADDRNOTAVAIL' || code === 'ECONNREFUSED' || code === 'ENETUNREACH')
+        t.skip('no IPv6 loopback');
       else throw error;
     }
   });

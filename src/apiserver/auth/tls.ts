@@ -131,11 +131,15 @@ async function generateEcdsaKeys(): Promise<webcrypto.CryptoKeyPair> {
 
 async function exportPrivateKey(key: webcrypto.CryptoKey): Promise<string> {
   const der = Buffer.from(await crypto.subtle.exportKey('pkcs8', key));
-  return createPrivateKey({ key: der, format: 'der', type: 'pkcs8' }).export({ format: 'pem', type: 'pkcs8' }).toString();
+  return createPrivateKey({ key: der, format: 'der', type: 'pkcs8' })
+    .export({ format: 'pem', type: 'pkcs8' })
+    .toString();
 }
 
 /** Imports a CA key, ECDSA P-256 or RSA, as a WebCrypto signing key with its signature algorithm. */
-async function importSigningKey(pem: string): Promise<{ key: webcrypto.CryptoKey; algorithm: webcrypto.AlgorithmIdentifier | webcrypto.EcdsaParams }> {
+async function importSigningKey(
+  pem: string,
+): Promise<{ key: webcrypto.CryptoKey; algorithm: webcrypto.AlgorithmIdentifier | webcrypto.EcdsaParams }> {
   const keyObject = createPrivateKey(pem);
   const der = keyObject.export({ format: 'der', type: 'pkcs8' });
   if (keyObject.asymmetricKeyType === 'rsa') {

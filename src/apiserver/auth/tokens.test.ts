@@ -47,7 +47,15 @@ function later(seconds: number): Date {
 describe('ServiceAccount tokens', () => {
   it('carry the claims of a Kubernetes TokenRequest token', () => {
     const tokens = authenticator();
-    const issued = tokens.issue({ namespace: 'ci', name: 'deployer', uid: saUid, audiences: ['https://kubernetes.default.svc.cluster.local'] }, now);
+    const issued = tokens.issue(
+      {
+        namespace: 'ci',
+        name: 'deployer',
+        uid: saUid,
+        audiences: ['https://kubernetes.default.svc.cluster.local'],
+      },
+      now,
+    );
     assert.equal(issued.expirationTimestamp, '2025-03-01T13:00:00Z');
 
     const [header = '', payload = ''] = issued.token.split('.');
@@ -83,7 +91,10 @@ describe('ServiceAccount tokens', () => {
 
   it('expire after expirationSeconds, with one minute of leeway, and are not valid before issue', () => {
     const tokens = authenticator();
-    const { token } = tokens.issue({ namespace: 'ci', name: 'deployer', uid: saUid, expirationSeconds: 600 }, now);
+    const { token } = tokens.issue(
+      { namespace: 'ci', name: 'deployer', uid: saUid, expirationSeconds: 600 },
+      now,
+    );
     assert.ok(tokens.authenticate(token, later(600 + 59), existing));
     assert.equal(tokens.authenticate(token, later(600 + 61), existing), undefined);
     assert.equal(tokens.authenticate(token, later(-61), existing), undefined);
@@ -99,7 +110,8 @@ describe('ServiceAccount tokens', () => {
     claims['kubernetes.io'] = { namespace: 'prod', serviceaccount: { name: 'deployer', uid: saUid } };
     claims['sub'] = 'system:serviceaccount:prod:deployer';
     const forged = Buffer.from(JSON.stringify(claims)).toString('base64url');
-    const prodToo = (ns: string, name: string): LiveObject | undefined => (name === 'deployer' ? { uid: saUid } : existing(ns, name));
+    const prodToo = (ns: string, name: string): LiveObject | undefined =>
+      name === 'deployer' ? { uid: saUid } : existing(ns, name);
     assert.equal(tokens.authenticate(`${header}.${forged}.${signature}`, now, prodToo), undefined);
 
     const flipped = `${signature.startsWith('A') ? 'B' : 'A'}${signature.slice(1)}`;
@@ -108,7 +120,10 @@ describe('ServiceAccount tokens', () => {
     const none = Buffer.from(JSON.stringify({ alg: 'none' })).toString('base64url');
     assert.equal(tokens.authenticate(`${none}.${payload}.`, now, existing), undefined);
 
-    const foreign = new TokenAuthenticator({ serviceAccountKey: otherKey }).issue({ namespace: 'ci', name: 'deployer', uid: saUid }, now);
+    const foreign = new TokenAuthenticator({ serviceAccountKey: otherKey }).issue(
+      { namespace: 'ci', name: 'deployer', uid: saUid },
+      now,
+    );
     assert.equal(tokens.authenticate(foreign.token, now, existing), undefined);
 
     for (const garbage of ['', 'abc', 'a.b.c', `${header}.${payload}`, `${header}.%%%.${signature}`]) {
@@ -130,10 +145,19 @@ describe('ServiceAccount tokens', () => {
   it('stop working when the ServiceAccount is deleted or replaced', () => {
     const tokens = authenticator();
     const { token } = tokens.issue({ namespace: 'ci', name: 'deployer', uid: saUid }, now);
-    assert.equal(tokens.authenticate(token, now, () => undefined), undefined);
-    assert.equal(tokens.authenticate(token, now, () => ({ uid: 'another-uid' })), undefined);
+    assert.equal(
+      tokens.authenticate(token, now, () => undefined),
+      undefined,
+    );
+    assert.equal(
+      tokens.authenticate(token, now, () => ({ uid: 'another-uid' })),
+      undefined,
+    );
     const deleting = { uid: saUid, deletionTimestamp: '2025-03-01T11:58:00Z' };
-    assert.equal(tokens.authenticate(token, now, () => deleting), undefined);
+    assert.equal(
+      tokens.authenticate(token, now, () => deleting),
+      undefined,
+    );
     const justDeleting = { uid: saUid, deletionTimestamp: '2025-03-01T11:59:30Z' };
     assert.ok(tokens.authenticate(token, now, () => justDeleting));
   });
@@ -141,7 +165,10 @@ describe('ServiceAccount tokens', () => {
   it('bound to a Pod carry its name and uid, and die with it', () => {
     const tokens = authenticator();
     const pod = { kind: 'Pod' as const, name: 'runner-1', uid: 'pod-uid-1' };
-    const { token } = tokens.issue({ namespace: 'ci', name: 'deployer', uid: saUid, boundObjectRef: pod }, now);
+    const { token } = tokens.issue(
+      { namespace: 'ci', name: 'deployer', uid: saUid, boundObjectRef: pod },
+      now,
+    );
     assert.deepEqual(decode(token.split('.')[1] ?? '')['kubernetes.io'], {
       namespace: 'ci',
       pod: { name: 'runner-1', uid: 'pod-uid-1' },
@@ -155,8 +182,14 @@ describe('ServiceAccount tokens', () => {
       'authentication.kubernetes.io/pod-name': ['runner-1'],
       'authentication.kubernetes.io/pod-uid': ['pod-uid-1'],
     });
-    assert.equal(tokens.authenticate(token, now, existing, () => undefined), undefined);
-    assert.equal(tokens.authenticate(token, now, existing, () => ({ uid: 'recreated' })), undefined);
+    assert.equal(
+      tokens.authenticate(token, now, existing, () => undefined),
+      undefined,
+    );
+    assert.equal(
+      tokens.authenticate(token, now, existing, () => ({ uid: 'recreated' })),
+      undefined,
+    );
     assert.equal(tokens.authenticate(token, now, existing), undefined);
   });
 
@@ -170,7 +203,9 @@ describe('ServiceAccount tokens', () => {
         error.message ===
           'TokenRequest.authentication.k8s.io "" is invalid: spec.expirationSeconds: Invalid value: 300: may not specify a duration less than 10 minutes',
     );
-    assert.throws(() => tokens.issue({ namespace: 'ci', name: 'deployer', uid: saUid, expirationSeconds: 2 ** 32 + 1 }, now));
+    assert.throws(() =>
+      tokens.issue({ namespace: 'ci', name: 'deployer', uid: saUid, expirationSeconds: 2 ** 32 + 1 }, now),
+    );
   });
 
   it('verify with the published JWKS', () => {
@@ -181,13 +216,22 @@ describe('ServiceAccount tokens', () => {
     assert.ok(jwk);
     assert.equal(jwk.alg, 'RS256');
     const publicKey = createPublicKey({ key: { kty: jwk.kty, n: jwk.n, e: jwk.e }, format: 'jwk' });
-    assert.equal(verify('sha256', Buffer.from(`${header}.${payload}`), publicKey, Buffer.from(signature, 'base64url')), true);
-    assert.equal(tokens.openIdConfiguration()['jwks_uri'], 'https://kubernetes.default.svc.cluster.local/openid/v1/jwks');
+    assert.equal(
+      verify('sha256', Buffer.from(`${header}.${payload}`), publicKey, Buffer.from(signature, 'base64url')),
+      true,
+    );
+    assert.equal(
+      tokens.openIdConfiguration()['jwks_uri'],
+      'https://kubernetes.default.svc.cluster.local/openid/v1/jwks',
+    );
   });
 
   it('need a matching RSA key pair', () => {
     assert.throws(
-      () => new TokenAuthenticator({ serviceAccountKey: { privateKeyPem: key.privateKeyPem, publicKeyPem: otherKey.publicKeyPem } }),
+      () =>
+        new TokenAuthenticator({
+          serviceAccountKey: { privateKeyPem: key.privateKeyPem, publicKeyPem: otherKey.publicKeyPem },
+        }),
       /does not match/,
     );
   });
@@ -214,7 +258,10 @@ describe('static tokens', () => {
     const user = tokens.authenticate('ci-token', now, existing);
     assert.deepEqual(user, { name: 'ci', uid: '42', groups: ['builders', 'system:authenticated'] });
     user?.groups.push('system:masters');
-    assert.deepEqual(tokens.authenticate('ci-token', now, existing)?.groups, ['builders', 'system:authenticated']);
+    assert.deepEqual(tokens.authenticate('ci-token', now, existing)?.groups, [
+      'builders',
+      'system:authenticated',
+    ]);
   });
 
   it('generates distinct URL-safe admin tokens', () => {

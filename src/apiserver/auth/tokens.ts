@@ -106,7 +106,11 @@ export interface LiveObject {
 export type ServiceAccountLookup = (namespace: string, name: string) => LiveObject | undefined;
 
 /** Finds the Pod, Secret or Node a token is bound to; Nodes are cluster-scoped, so namespace is ''. */
-export type BoundObjectLookup = (kind: BoundObjectRef['kind'], namespace: string, name: string) => LiveObject | undefined;
+export type BoundObjectLookup = (
+  kind: BoundObjectRef['kind'],
+  namespace: string,
+  name: string,
+) => LiveObject | undefined;
 
 export interface JsonWebKey {
   use: 'sig';
@@ -143,7 +147,10 @@ export class TokenAuthenticator {
     const derived = spki(createPublicKey(this.#privateKey));
     const given = spki(this.#publicKey);
     if (!derived.equals(given)) {
-      throw new KeelsonError('KEELSON_INTERNAL', 'the service account public key does not match the private key');
+      throw new KeelsonError(
+        'KEELSON_INTERNAL',
+        'the service account public key does not match the private key',
+      );
     }
     this.#keyId = createHash('sha256').update(given).digest('base64url');
 
@@ -161,12 +168,15 @@ export class TokenAuthenticator {
     const expirationSeconds = spec.expirationSeconds ?? defaultExpirationSeconds;
     const errors = expirationErrors(expirationSeconds);
     if (errors.length > 0) {
-      throw new InvalidError(`TokenRequest.authentication.k8s.io "" is invalid: ${errors.map(formatFieldError).join(', ')}`, {
-        name: '',
-        group: 'authentication.k8s.io',
-        kind: 'TokenRequest',
-        causes: errors.map((e) => ({ reason: e.type, message: formatFieldError(e), field: e.field })),
-      });
+      throw new InvalidError(
+        `TokenRequest.authentication.k8s.io "" is invalid: ${errors.map(formatFieldError).join(', ')}`,
+        {
+          name: '',
+          group: 'authentication.k8s.io',
+          kind: 'TokenRequest',
+          causes: errors.map((e) => ({ reason: e.type, message: formatFieldError(e), field: e.field })),
+        },
+      );
     }
     const issuedAt = Math.floor(now.getTime() / 1000);
     const expiry = issuedAt + expirationSeconds;
@@ -179,7 +189,8 @@ export class TokenAuthenticator {
 
     // Keys in the order go-jose writes them (sorted), so tokens decode exactly like Kubernetes' own.
     const claims = {
-      aud: spec.audiences !== undefined && spec.audiences.length > 0 ? spec.audiences : [...this.apiAudiences],
+      aud:
+        spec.audiences !== undefined && spec.audiences.length > 0 ? spec.audiences : [...this.apiAudiences],
       exp: expiry,
       iat: issuedAt,
       iss: this.issuer,
@@ -221,7 +232,8 @@ export class TokenAuthenticator {
     if (typeof namespace !== 'string' || namespace === '' || !serviceAccount) return undefined;
     if (claims['sub'] !== serviceAccountUsername(namespace, serviceAccount.name)) return undefined;
 
-    if (!isLive(lookupServiceAccount(namespace, serviceAccount.name), serviceAccount.uid, now)) return undefined;
+    if (!isLive(lookupServiceAccount(namespace, serviceAccount.name), serviceAccount.uid, now))
+      return undefined;
 
     const extra: Record<string, string[]> = {};
     for (const kind of ['Pod', 'Secret', 'Node'] as const) {
@@ -255,7 +267,9 @@ export class TokenAuthenticator {
   /** The JWKS served at `/openid/v1/jwks`, so others can verify ServiceAccount tokens. */
   jwks(): { keys: JsonWebKey[] } {
     const jwk = this.#publicKey.export({ format: 'jwk' });
-    return { keys: [{ use: 'sig', kty: 'RSA', kid: this.#keyId, alg: 'RS256', n: jwk.n ?? '', e: jwk.e ?? '' }] };
+    return {
+      keys: [{ use: 'sig', kty: 'RSA', kid: this.#keyId, alg: 'RS256', n: jwk.n ?? '', e: jwk.e ?? '' }],
+    };
   }
 
   /** The document served at `/.well-known/openid-configuration`. */
@@ -270,7 +284,9 @@ export class TokenAuthenticator {
   }
 
   #addStaticToken(token: string, user: UserInfo): void {
-    const groups = user.groups.includes('system:authenticated') ? user.groups : [...user.groups, 'system:authenticated'];
+    const groups = user.groups.includes('system:authenticated')
+      ? user.groups
+      : [...user.groups, 'system:authenticated'];
     this.#staticTokens.set(tokenDigest(token), { ...structuredClone(user), groups: [...groups] });
   }
 
@@ -328,12 +344,22 @@ function expirationErrors(expirationSeconds: number): FieldError[] {
   }
   if (expirationSeconds < minExpirationSeconds) {
     return [
-      { field, type: 'FieldValueInvalid', value: expirationSeconds, message: 'may not specify a duration less than 10 minutes' },
+      {
+        field,
+        type: 'FieldValueInvalid',
+        value: expirationSeconds,
+        message: 'may not specify a duration less than 10 minutes',
+      },
     ];
   }
   if (expirationSeconds > maxExpirationSeconds) {
     return [
-      { field, type: 'FieldValueInvalid', value: expirationSeconds, message: 'may not specify a duration larger than 2^32 seconds' },
+      {
+        field,
+        type: 'FieldValueInvalid',
+        value: expirationSeconds,
+        message: 'may not specify a duration larger than 2^32 seconds',
+      },
     ];
   }
   return [];

@@ -110,7 +110,7 @@ export class GarbageCollector {
       const type = cluster.types.lookupKind(splitApiVersion(dep.apiVersion).group, splitApiVersion(dep.apiVersion).version, dep.kind);
       if (!type) continue;
       const refs = (dep.metadata.ownerReferences ?? []).filter((r) => r.uid !== uid);
-      const meta = { ...dep.metadata, ownerReferences: refs };
+      const meta: KubeObject['metadata'] = { ...dep.metadata, ownerReferences: refs };
       if (refs.length === 0) delete meta.ownerReferences;
       cluster.store.update(systemContext(manager), type, dep.metadata.namespace ?? '', dep.metadata.name ?? '', { ...dep, metadata: meta });
     }

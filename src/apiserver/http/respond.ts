@@ -2,6 +2,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { BadRequestError, KeelsonError, isKeelsonError, statusOfCode } from '../../base/errors.ts';
+import { decodeProtobuf, isProtobuf } from './protobuf.ts';
 
 /** kube-apiserver's request body limit (3 MiB). */
 export const maxBodyBytes = 3 * 1024 * 1024;
@@ -40,6 +41,7 @@ function tooLarge(limit: number): KeelsonError {
 
 /** Decodes a JSON or YAML body, naming the line and column of a syntax error. */
 export function decodeBody(body: Buffer, contentType: string): unknown {
+  if (isProtobuf(contentType)) return decodeProtobuf(body);
   const text = body.toString('utf8');
   if (text.trim() === '') throw new BadRequestError('the request body is empty');
   const type = contentType.split(';')[0]?.trim().toLowerCase() ?? '';

@@ -188,6 +188,6 @@ describe('applyJsonPatch', () => {
       'KEELSON_TOO_LARGE',
       `the allowed maximum operations in a JSON patch is 10000, got 10001`,
     );
-    assert.equal(applyJsonPatch(configMap(), operations.slice(1)).constructor, Object);
+    assert.equal((applyJsonPatch(configMap(), operations.slice(1)) as object).constructor, Object);
   });
 });

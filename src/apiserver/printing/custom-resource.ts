@@ -12,7 +12,12 @@ import { isRfc3339, since } from './values.ts';
 import type { PrinterColumn, Printer, TableCell, TableColumnDefinition } from './types.ts';
 
 const defaultColumns: PrinterColumn[] = [
-  { name: 'Age', type: 'date', description: describe.objectMetaCreationTimestamp, jsonPath: '.metadata.creationTimestamp' },
+  {
+    name: 'Age',
+    type: 'date',
+    description: describe.objectMetaCreationTimestamp,
+    jsonPath: '.metadata.creationTimestamp',
+  },
 ];
 
 /** A JSON string as Go's encoding/json writes it: `<`, `>`, `&`, U+2028 and U+2029 escaped. */
@@ -24,7 +29,14 @@ function goJsonString(value: string): string {
     else if (char === '\n') out += '\\n';
     else if (char === '\r') out += '\\r';
     else if (char === '\t') out += '\\t';
-    else if (code < 0x20 || char === '<' || char === '>' || char === '&' || code === 0x2028 || code === 0x2029) {
+    else if (
+      code < 0x20 ||
+      char === '<' ||
+      char === '>' ||
+      char === '&' ||
+      code === 0x2028 ||
+      code === 0x2029
+    ) {
       out += `\\u${code.toString(16).padStart(4, '0')}`;
     } else out += char;
   }
@@ -92,8 +104,11 @@ function typedCell(type: string, value: unknown, now: Date): TableCell {
  * there, as the convertor kube-apiserver falls back to keeps the columns before it.
  */
 export function customResourcePrinter(printerColumns: PrinterColumn[] | undefined): Printer {
-  const definitions = printerColumns !== undefined && printerColumns.length > 0 ? printerColumns : defaultColumns;
-  const columns: TableColumnDefinition[] = [{ name: 'Name', type: 'string', format: 'name', description: describe.objectMetaName, priority: 0 }];
+  const definitions =
+    printerColumns !== undefined && printerColumns.length > 0 ? printerColumns : defaultColumns;
+  const columns: TableColumnDefinition[] = [
+    { name: 'Name', type: 'string', format: 'name', description: describe.objectMetaName, priority: 0 },
+  ];
   const paths: JsonPathStep[][] = [];
   for (const definition of definitions) {
     let path: JsonPathStep[];
@@ -107,7 +122,9 @@ export function customResourcePrinter(printerColumns: PrinterColumn[] | undefine
       name: definition.name,
       type: definition.type,
       format: definition.format ?? '',
-      description: definition.description || `Custom resource definition column (in JSONPath format): ${definition.jsonPath}`,
+      description:
+        definition.description ||
+        `Custom resource definition column (in JSONPath format): ${definition.jsonPath}`,
       priority: definition.priority ?? 0,
     });
   }

@@ -39,7 +39,8 @@ export const daemonSet = {
     'The total number of nodes that should be running the daemon pod (including nodes correctly running the daemon pod). More info: https://kubernetes.io/docs/concepts/workloads/controllers/daemonset/',
   current:
     'The number of nodes that are running at least 1 daemon pod and are supposed to run the daemon pod. More info: https://kubernetes.io/docs/concepts/workloads/controllers/daemonset/',
-  ready: 'The number of nodes that should be running the daemon pod and have one or more of the daemon pod running and ready.',
+  ready:
+    'The number of nodes that should be running the daemon pod and have one or more of the daemon pod running and ready.',
   upToDate: 'The total number of nodes that are running updated daemon pod',
   available:
     'The number of nodes that should be running the daemon pod and have one or more of the daemon pod running and available (ready for at least spec.minReadySeconds)',
@@ -48,9 +49,12 @@ export const daemonSet = {
 };
 
 export const deployment = {
-  upToDate: 'Total number of non-terminated pods targeted by this deployment that have the desired template spec.',
-  available: 'Total number of available pods (ready for at least minReadySeconds) targeted by this deployment.',
-  selector: 'Label selector for pods. Existing ReplicaSets whose pods are selected by this will be the ones affected by this deployment.',
+  upToDate:
+    'Total number of non-terminated pods targeted by this deployment that have the desired template spec.',
+  available:
+    'Total number of available pods (ready for at least minReadySeconds) targeted by this deployment.',
+  selector:
+    'Label selector for pods. Existing ReplicaSets whose pods are selected by this will be the ones affected by this deployment.',
 };
 
 export const job = {
@@ -64,7 +68,8 @@ export const cronJob = {
   schedule: 'The schedule in Cron format, see https://en.wikipedia.org/wiki/Cron.',
   timeZone:
     'The time zone name for the given schedule, see https://en.wikipedia.org/wiki/List_of_tz_database_time_zones. If not specified, this will default to the time zone of the kube-controller-manager process. The set of valid time zone names and the time zone offset is loaded from the system-wide time zone database by the API server during CronJob validation and the controller manager during execution. If no system-wide time zone database can be found a bundled version of the database is used instead. If the time zone name becomes invalid during the lifetime of a CronJob or due to a change in host configuration, the controller will stop creating new new Jobs and will create a system event with the reason UnknownTimeZone. More information can be found in https://kubernetes.io/docs/concepts/workloads/controllers/cron-jobs/#time-zones',
-  suspend: 'This flag tells the controller to suspend subsequent executions, it does not apply to already started executions. Defaults to false.',
+  suspend:
+    'This flag tells the controller to suspend subsequent executions, it does not apply to already started executions. Defaults to false.',
   active: 'A list of pointers to currently running jobs.',
   lastScheduleTime: 'Information when was the last time the job was successfully scheduled.',
 };
@@ -75,7 +80,8 @@ export const service = {
     'clusterIP is the IP address of the service and is usually assigned randomly. If an address is specified manually, is in-range (as per system configuration), and is not in use, it will be allocated to the service; otherwise creation of the service will fail. This field may not be changed through updates unless the type field is also being changed to ExternalName (which requires this field to be blank) or the type field is being changed from ExternalName (in which case this field may optionally be specified, as describe above).\n\nValid values are "None", empty string (""), or a valid IP address. Setting this to "None" makes a "headless service" (no virtual IP), which is useful when direct endpoint connections are preferred and proxying is not required.\n\nOnly applies to types ClusterIP, NodePort, and LoadBalancer. If this field is specified when creating a Service of type ExternalName, creation will fail. This field will be wiped when updating a Service to type ExternalName. More info: https://kubernetes.io/docs/concepts/services-networking/service/#virtual-ips-and-service-proxies',
   externalIPs:
     'externalIPs is a list of IP addresses for which nodes in the cluster will also accept traffic for this service.\n\nThese IPs are not managed by Kubernetes.\n\nThe user is responsible for ensuring that traffic arrives at a node with this IP.\n\nA common example is external load-balancers that are not part of the Kubernetes system.',
-  ports: 'The list of ports that are exposed by this service. More info: https://kubernetes.io/docs/concepts/services-networking/service/#virtual-ips-and-service-proxies',
+  ports:
+    'The list of ports that are exposed by this service. More info: https://kubernetes.io/docs/concepts/services-networking/service/#virtual-ips-and-service-proxies',
   selector:
     'Route service traffic to pods with label keys and values matching this selector. If empty or not present, the service is assumed to have an external process managing its endpoints, which Kubernetes will not modify. Only applies to types ClusterIP, NodePort, and LoadBalancer. Ignored if type is ExternalName. More info: https://kubernetes.io/docs/concepts/services-networking/service/',
 };
@@ -89,13 +95,15 @@ export const node = {
     "List of addresses reachable to the node. Queried from cloud provider, if available. More info: https://kubernetes.io/docs/reference/node/node-status/#addresses Note: This field is declared as mergeable, but the merge key is not sufficiently unique, which can cause data corruption when it is merged. Callers should instead use a full-replacement patch. See https://pr.k8s.io/79391 for an example. Consumers should assume that addresses can change during the lifetime of a Node. However, there are some exceptions where this may not be possible, such as Pods that inherit a Node's address in its own status or consumers of the downward API (status.hostIP).",
   osImage: 'OS Image reported by the node from /etc/os-release (e.g. Debian GNU/Linux 7 (wheezy)).',
   kernelVersion: "Kernel Version reported by the node from 'uname -r' (e.g. 3.16.0-0.bpo.4-amd64).",
-  containerRuntimeVersion: 'ContainerRuntime Version reported by the node through runtime remote API (e.g. containerd://1.4.2).',
+  containerRuntimeVersion:
+    'ContainerRuntime Version reported by the node through runtime remote API (e.g. containerd://1.4.2).',
 };
 
 export const event = {
   lastTimestamp: 'The time at which the most recent occurrence of this event was recorded.',
   type: 'Type of this event (Normal, Warning), new types could be added in the future',
-  reason: "This should be a short, machine understandable string that gives the reason for the transition into the object's current status.",
+  reason:
+    "This should be a short, machine understandable string that gives the reason for the transition into the object's current status.",
   involvedObject: 'The object that this event is about.',
   fieldPath:
     'If referring to a piece of an object instead of an entire object, this string should contain a valid JSON/Go field access statement, such as desiredState.manifest.containers[2]. For example, if the object reference is to a container within a pod, this would take on a value like: "spec.containers{name}" (where "name" refers to the name of the container that triggered the event) or if no container name is specified "spec.containers[2]" (container with index 2 in this pod). This syntax is chosen only to have some well-defined way of referencing a part of an object.',
@@ -122,7 +130,8 @@ export const persistentVolumeClaim = {
   capacity: 'capacity represents the actual resources of the underlying volume.',
   accessModes:
     'accessModes contains the actual access modes the volume backing the PVC has. More info: https://kubernetes.io/docs/concepts/storage/persistent-volumes#access-modes-1',
-  volumeMode: 'volumeMode defines what type of volume is required by the claim. Value of Filesystem is implied when not included in claim spec.',
+  volumeMode:
+    'volumeMode defines what type of volume is required by the claim. Value of Filesystem is implied when not included in claim spec.',
 };
 
 export const horizontalPodAutoscaler = {
@@ -132,8 +141,10 @@ export const horizontalPodAutoscaler = {
     'metrics contains the specifications for which to use to calculate the desired replica count (the maximum replica count across all metrics will be used).\n\nThe desired replica count is calculated multiplying the ratio between the target value and the current value by the current number of pods.\n\nErgo, metrics used must decrease as the pod count is increased, and vice-versa.\n\nSee the individual metric source types for more information about how each type of metric must respond.',
   minReplicas:
     'minReplicas is the lower limit for the number of replicas to which the autoscaler can scale down.\n\nIt defaults to 1 pod.\n\nminReplicas is allowed to be 0 if the alpha feature gate HPAScaleToZero is enabled and at least one Object or External metric is configured.\n\nScaling is active as long as at least one metric value is available.',
-  maxReplicas: 'maxReplicas is the upper limit for the number of replicas to which the autoscaler can scale up. It cannot be less that minReplicas.',
-  currentReplicas: 'currentReplicas is current number of replicas of pods managed by this autoscaler, as last seen by the autoscaler.',
+  maxReplicas:
+    'maxReplicas is the upper limit for the number of replicas to which the autoscaler can scale up. It cannot be less that minReplicas.',
+  currentReplicas:
+    'currentReplicas is current number of replicas of pods managed by this autoscaler, as last seen by the autoscaler.',
 };
 
 export const roleBindingRoleRef =

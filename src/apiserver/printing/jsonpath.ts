@@ -53,7 +53,9 @@ class Parser {
   }
 
   private fail(message: string): never {
-    throw new JsonPathError(`invalid JSONPath ${JSON.stringify(this.source)} at ${this.position}: ${message}`);
+    throw new JsonPathError(
+      `invalid JSONPath ${JSON.stringify(this.source)} at ${this.position}: ${message}`,
+    );
   }
 
   private peek(offset = 0): string | undefined {
@@ -157,7 +159,8 @@ class Parser {
 
   private slice(inner: string): JsonPathStep {
     const parts = inner.split(':').map((part) => part.trim());
-    if (parts.length > 3 || parts.some((part) => part !== '' && !/^-?\d+$/.test(part))) this.fail(`invalid array index [${inner}]`);
+    if (parts.length > 3 || parts.some((part) => part !== '' && !/^-?\d+$/.test(part)))
+      this.fail(`invalid array index [${inner}]`);
     const numbers = parts.map((part) => (part === '' ? undefined : Number(part)));
     if (parts.length === 1) {
       if (numbers[0] === undefined) this.fail('empty array index');
@@ -174,7 +177,8 @@ class Parser {
     const left = this.operand(end);
     this.skipSpaces();
     if (this.position >= end) return { kind: 'filter', left };
-    const operator = /^(==|!=|<=|>=|<|>)/.exec(this.source.slice(this.position, end))?.[1] as Operator | undefined;
+    const operator = /^(==|!=|<=|>=|<|>)/.exec(this.source.slice(this.position, end))?.[1] as
+      Operator | undefined;
     if (operator === undefined) this.fail('unrecognized filter operator');
     this.position += operator.length;
     const right = this.operand(end);
@@ -229,12 +233,14 @@ function descendants(value: unknown, into: unknown[]): void {
 }
 
 function compare(left: unknown, right: unknown, operator: Operator): boolean {
-  const sameType = typeof left === typeof right && (typeof left === 'string' || typeof left === 'number' || typeof left === 'boolean');
+  const sameType =
+    typeof left === typeof right &&
+    (typeof left === 'string' || typeof left === 'number' || typeof left === 'boolean');
   if (!sameType) throw new NoMatch();
   if (operator === '==') return left === right;
   if (operator === '!=') return left !== right;
   if (typeof left === 'boolean') throw new NoMatch();
-  const [a, b] = [left as string | number, right as string | number];
+  const [a, b] = [left, right as string | number];
   switch (operator) {
     case '<':
       return a < b;
@@ -262,7 +268,8 @@ function applyStep(inputs: unknown[], step: JsonPathStep): unknown[] {
         if (isRecord(value) && Object.hasOwn(value, step.name)) results.push(value[step.name]);
         break;
       case 'fields':
-        if (isRecord(value)) for (const name of step.names) if (Object.hasOwn(value, name)) results.push(value[name]);
+        if (isRecord(value))
+          for (const name of step.names) if (Object.hasOwn(value, name)) results.push(value[name]);
         break;
       case 'wildcard':
         if (Array.isArray(value)) results.push(...value);
@@ -298,7 +305,8 @@ function applyStep(inputs: unknown[], step: JsonPathStep): unknown[] {
             continue;
           }
           const right = single(step.right, element);
-          if (left.found && right.found && compare(left.value, right.value, step.operator)) results.push(element);
+          if (left.found && right.found && compare(left.value, right.value, step.operator))
+            results.push(element);
         }
         break;
       }

@@ -12,26 +12,53 @@ import type { PrintedRow, Printer, TableColumnDefinition, TableRowCondition } fr
 
 const columns: TableColumnDefinition[] = [
   { name: 'Name', type: 'string', format: 'name', description: describe.objectMetaName, priority: 0 },
-  { name: 'Ready', type: 'string', format: '', description: 'The aggregate readiness state of this pod for accepting traffic.', priority: 0 },
-  { name: 'Status', type: 'string', format: '', description: 'The aggregate status of the containers in this pod.', priority: 0 },
+  {
+    name: 'Ready',
+    type: 'string',
+    format: '',
+    description: 'The aggregate readiness state of this pod for accepting traffic.',
+    priority: 0,
+  },
+  {
+    name: 'Status',
+    type: 'string',
+    format: '',
+    description: 'The aggregate status of the containers in this pod.',
+    priority: 0,
+  },
   {
     name: 'Restarts',
     type: 'string',
     format: '',
-    description: 'The number of times the containers in this pod have been restarted and when the last container in this pod has restarted.',
+    description:
+      'The number of times the containers in this pod have been restarted and when the last container in this pod has restarted.',
     priority: 0,
   },
   { name: 'Age', type: 'string', format: '', description: describe.objectMetaCreationTimestamp, priority: 0 },
   { name: 'IP', type: 'string', format: '', description: describe.pod.ip, priority: 1 },
   { name: 'Node', type: 'string', format: '', description: describe.pod.nodeName, priority: 1 },
-  { name: 'Nominated Node', type: 'string', format: '', description: describe.pod.nominatedNodeName, priority: 1 },
-  { name: 'Readiness Gates', type: 'string', format: '', description: describe.pod.readinessGates, priority: 1 },
+  {
+    name: 'Nominated Node',
+    type: 'string',
+    format: '',
+    description: describe.pod.nominatedNodeName,
+    priority: 1,
+  },
+  {
+    name: 'Readiness Gates',
+    type: 'string',
+    format: '',
+    description: describe.pod.readinessGates,
+    priority: 1,
+  },
 ];
 
 const succeededConditions: TableRowCondition[] = [
   { type: 'Completed', status: 'True', reason: 'Succeeded', message: 'The pod has completed successfully.' },
 ];
-const failedConditions: TableRowCondition[] = [{ type: 'Completed', status: 'True', reason: 'Failed', message: 'The pod failed.' }];
+const failedConditions: TableRowCondition[] = [
+  { type: 'Completed', status: 'True', reason: 'Failed', message: 'The pod failed.' },
+];
 
 /** The reason the node lifecycle controller gives pods of a node that stopped reporting. */
 const nodeUnreachablePodReason = 'NodeLost';
@@ -49,7 +76,9 @@ function hasCondition(status: Fields, type: string): boolean {
 
 /** isPodInitializedConditionTrue: the first Initialized condition decides. */
 function isInitialized(status: Fields): boolean {
-  const condition = items(status['conditions']).map(fields).find((entry) => entry['type'] === 'Initialized');
+  const condition = items(status['conditions'])
+    .map(fields)
+    .find((entry) => entry['type'] === 'Initialized');
   return condition !== undefined && condition['status'] === 'True';
 }
 
@@ -85,7 +114,8 @@ function podRow(pod: KubeObject, now: Date): PrintedRow {
   let reason = text(status['reason']) !== '' ? text(status['reason']) : phase;
   for (const entry of items(status['conditions'])) {
     const condition = fields(entry);
-    if (condition['type'] === 'PodScheduled' && condition['reason'] === 'SchedulingGated') reason = 'SchedulingGated';
+    if (condition['type'] === 'PodScheduled' && condition['reason'] === 'SchedulingGated')
+      reason = 'SchedulingGated';
   }
 
   const row: PrintedRow = { cells: [] };
@@ -106,7 +136,10 @@ function podRow(pod: KubeObject, now: Date): PrintedRow {
     const restartable = isRestartableInitContainer(initContainers.get(text(container['name'])));
     if (restartable) {
       restartableInitContainerRestarts += count(container['restartCount']);
-      lastRestartableInitContainerRestartDate = laterRestart(lastRestartableInitContainerRestartDate, container);
+      lastRestartableInitContainerRestartDate = laterRestart(
+        lastRestartableInitContainerRestartDate,
+        container,
+      );
     }
     const state = fields(container['state']);
     const terminated = has(state, 'terminated') ? fields(state['terminated']) : undefined;
@@ -118,7 +151,11 @@ function podRow(pod: KubeObject, now: Date): PrintedRow {
     }
     if (terminated !== undefined) {
       reason = terminatedReason(terminated, 'Init:');
-    } else if (waiting !== undefined && text(waiting['reason']) !== '' && waiting['reason'] !== 'PodInitializing') {
+    } else if (
+      waiting !== undefined &&
+      text(waiting['reason']) !== '' &&
+      waiting['reason'] !== 'PodInitializing'
+    ) {
       reason = `Init:${text(waiting['reason'])}`;
     } else {
       reason = `Init:${index}/${initContainerSpecs.length}`;

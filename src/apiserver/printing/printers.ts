@@ -29,7 +29,13 @@ import {
 } from './values.ts';
 import type { PrintedRow, Printer, TableColumnDefinition } from './types.ts';
 
-function column(name: string, type: string, description: string, priority = 0, format = ''): TableColumnDefinition {
+function column(
+  name: string,
+  type: string,
+  description: string,
+  priority = 0,
+  format = '',
+): TableColumnDefinition {
   return { name, type, format, description, priority };
 }
 
@@ -78,7 +84,12 @@ const configMapPrinter: Printer = {
 };
 
 const secretPrinter: Printer = {
-  columns: [nameColumn, column('Type', 'string', describe.secret.type), column('Data', 'string', describe.secret.data), ageColumn],
+  columns: [
+    nameColumn,
+    column('Type', 'string', describe.secret.type),
+    column('Data', 'string', describe.secret.data),
+    ageColumn,
+  ],
   // `type` defaults to Opaque.
   row: (o, now) => cells(nameOf(o), text(o['type']) || 'Opaque', sizeOf(o['data']), ageOf(o, now)),
 };
@@ -92,7 +103,8 @@ function serviceExternalIP(spec: Fields, status: Fields): string {
       return externalIPs.length > 0 ? externalIPs.join(',') : '<none>';
     case 'LoadBalancer': {
       const balancerIPs = loadBalancerAddresses(fields(status['loadBalancer']));
-      if (externalIPs.length > 0) return [...(balancerIPs === '' ? [] : balancerIPs.split(',')), ...externalIPs].join(',');
+      if (externalIPs.length > 0)
+        return [...(balancerIPs === '' ? [] : balancerIPs.split(',')), ...externalIPs].join(',');
       return balancerIPs !== '' ? balancerIPs : '<pending>';
     }
     case 'ExternalName':
@@ -118,7 +130,9 @@ function servicePorts(ports: unknown): string {
     const port = fields(entry);
     const protocol = text(port['protocol']) || 'TCP';
     const nodePort = count(port['nodePort']);
-    return nodePort > 0 ? `${count(port['port'])}:${nodePort}/${protocol}` : `${count(port['port'])}/${protocol}`;
+    return nodePort > 0
+      ? `${count(port['port'])}:${nodePort}/${protocol}`
+      : `${count(port['port'])}/${protocol}`;
   });
   return pieces.length === 0 ? '<none>' : pieces.join(',');
 }
@@ -296,7 +310,8 @@ const persistentVolumeClaimPrinter: Printer = {
     const volumeName = text(spec['volumeName']);
     const bound = volumeName !== '';
     // GetPersistentVolumeClaimClass: the beta annotation wins over spec.storageClassName.
-    const storageClass = o.metadata.annotations?.['volume.beta.kubernetes.io/storage-class'] ?? text(spec['storageClassName']);
+    const storageClass =
+      o.metadata.annotations?.['volume.beta.kubernetes.io/storage-class'] ?? text(spec['storageClassName']);
     return cells(
       nameOf(o),
       phase,
@@ -341,7 +356,8 @@ function ageOrUnknown(timestamp: unknown, now: Date): string {
 function eventRow(o: KubeObject, e: EventFields, now: Date): PrintedRow {
   let firstTimestamp = ageOrUnknown(e.firstTimestamp, now);
   if (parseTime(e.firstTimestamp) === undefined) firstTimestamp = ageOrUnknown(e.eventTime, now);
-  let lastTimestamp = parseTime(e.lastTimestamp) === undefined ? firstTimestamp : ageOrUnknown(e.lastTimestamp, now);
+  let lastTimestamp =
+    parseTime(e.lastTimestamp) === undefined ? firstTimestamp : ageOrUnknown(e.lastTimestamp, now);
   let eventCount = e.count;
   if (e.series !== undefined) {
     lastTimestamp = ageOrUnknown(e.series['lastObservedTime'], now);
@@ -482,11 +498,23 @@ const replicaSetPrinter: Printer = {
 };
 
 const statefulSetPrinter: Printer = {
-  columns: [nameColumn, column('Ready', 'string', 'Number of the pod with ready state'), ageColumn, containersColumn, imagesColumn],
+  columns: [
+    nameColumn,
+    column('Ready', 'string', 'Number of the pod with ready state'),
+    ageColumn,
+    containersColumn,
+    imagesColumn,
+  ],
   row(o, now) {
     const spec = specOf(o);
     const [names, images] = templateContainers(spec['template']);
-    return cells(nameOf(o), `${count(statusOf(o)['readyReplicas'])}/${replicasOf(spec)}`, ageOf(o, now), names, images);
+    return cells(
+      nameOf(o),
+      `${count(statusOf(o)['readyReplicas'])}/${replicasOf(spec)}`,
+      ageOf(o, now),
+      names,
+      images,
+    );
   },
 };
 
@@ -584,7 +612,16 @@ const jobPrinter: Printer = {
     else if (jobCondition(status, 'Suspended')) state = 'Suspended';
     else if (jobCondition(status, 'FailureTarget')) state = 'FailureTarget';
     const [names, images] = templateContainers(spec['template']);
-    return cells(nameOf(o), state, completions, duration, ageOf(o, now), names, images, formatLabelSelector(spec['selector']));
+    return cells(
+      nameOf(o),
+      state,
+      completions,
+      duration,
+      ageOf(o, now),
+      names,
+      images,
+      formatLabelSelector(spec['selector']),
+    );
   },
 };
 
@@ -639,7 +676,11 @@ function ingressHosts(rules: unknown): string {
 const ingressPrinter: Printer = {
   columns: [
     nameColumn,
-    column('Class', 'string', 'The name of the IngressClass resource that should be used for additional configuration'),
+    column(
+      'Class',
+      'string',
+      'The name of the IngressClass resource that should be used for additional configuration',
+    ),
     column('Hosts', 'string', 'Hosts that incoming requests are matched against before the ingress rule'),
     column('Address', 'string', 'Address is a list containing ingress points for the load-balancer'),
     column('Ports', 'string', 'Ports of TLS configurations that open'),
@@ -665,7 +706,8 @@ function subjects(o: KubeObject): [string, string, string] {
   const serviceAccounts: string[] = [];
   for (const entry of items(o['subjects'])) {
     const subject = fields(entry);
-    if (subject['kind'] === 'ServiceAccount') serviceAccounts.push(`${text(subject['namespace'])}/${text(subject['name'])}`);
+    if (subject['kind'] === 'ServiceAccount')
+      serviceAccounts.push(`${text(subject['namespace'])}/${text(subject['name'])}`);
     else if (subject['kind'] === 'User') users.push(text(subject['name']));
     else if (subject['kind'] === 'Group') groups.push(text(subject['name']));
   }
@@ -684,7 +726,12 @@ function bindingPrinter(roleRefDescription: string, noun: string): Printer {
     ],
     row(o, now) {
       const roleRef = fields(o['roleRef']);
-      return cells(nameOf(o), `${text(roleRef['kind'])}/${text(roleRef['name'])}`, ageOf(o, now), ...subjects(o));
+      return cells(
+        nameOf(o),
+        `${text(roleRef['kind'])}/${text(roleRef['name'])}`,
+        ageOf(o, now),
+        ...subjects(o),
+      );
     },
   };
 }
@@ -704,24 +751,46 @@ function hpaMetrics(specs: unknown, statuses: unknown): string {
     const status = current[i];
     switch (spec['type']) {
       case 'External':
-        shown.push(valueMetric(fields(spec['external']), status === undefined || !has(status, 'external') ? undefined : fields(status['external'])));
+        shown.push(
+          valueMetric(
+            fields(spec['external']),
+            status === undefined || !has(status, 'external') ? undefined : fields(status['external']),
+          ),
+        );
         break;
       case 'Object':
-        shown.push(valueMetric(fields(spec['object']), status === undefined || !has(status, 'object') ? undefined : fields(status['object'])));
+        shown.push(
+          valueMetric(
+            fields(spec['object']),
+            status === undefined || !has(status, 'object') ? undefined : fields(status['object']),
+          ),
+        );
         break;
       case 'Pods': {
-        const currentValue = status === undefined || !has(status, 'pods') ? '<unknown>' : formatQuantity(fields(fields(status['pods'])['current'])['averageValue']);
-        shown.push(`${currentValue}/${formatQuantity(fields(fields(spec['pods'])['target'])['averageValue'])}`);
+        const currentValue =
+          status === undefined || !has(status, 'pods')
+            ? '<unknown>'
+            : formatQuantity(fields(fields(status['pods'])['current'])['averageValue']);
+        shown.push(
+          `${currentValue}/${formatQuantity(fields(fields(spec['pods'])['target'])['averageValue'])}`,
+        );
         break;
       }
       case 'Resource':
-        shown.push(resourceMetric(fields(spec['resource']), status === undefined || !has(status, 'resource') ? undefined : fields(status['resource'])));
+        shown.push(
+          resourceMetric(
+            fields(spec['resource']),
+            status === undefined || !has(status, 'resource') ? undefined : fields(status['resource']),
+          ),
+        );
         break;
       case 'ContainerResource':
         shown.push(
           resourceMetric(
             fields(spec['containerResource']),
-            status === undefined || !has(status, 'containerResource') ? undefined : fields(status['containerResource']),
+            status === undefined || !has(status, 'containerResource')
+              ? undefined
+              : fields(status['containerResource']),
           ),
         );
         break;
@@ -744,7 +813,10 @@ function valueMetric(source: Fields, status: Fields | undefined): string {
   const target = fields(source['target']);
   const current = fields(status?.['current']);
   if (isSet(target['averageValue'])) {
-    const observed = status !== undefined && isSet(current['averageValue']) ? formatQuantity(current['averageValue']) : '<unknown>';
+    const observed =
+      status !== undefined && isSet(current['averageValue'])
+        ? formatQuantity(current['averageValue'])
+        : '<unknown>';
     return `${observed}/${formatQuantity(target['averageValue'])} (avg)`;
   }
   const observed = status !== undefined ? formatQuantity(current['value']) : '<unknown>';
@@ -760,8 +832,12 @@ function resourceMetric(source: Fields, status: Fields | undefined): string {
     const observed = status !== undefined ? formatQuantity(current['averageValue']) : '<unknown>';
     return `${name}: ${observed}/${formatQuantity(target['averageValue'])}`;
   }
-  const observed = status !== undefined && typeof current['averageUtilization'] === 'number' ? `${current['averageUtilization']}%` : '<unknown>';
-  const goal = typeof target['averageUtilization'] === 'number' ? `${target['averageUtilization']}%` : '<auto>';
+  const observed =
+    status !== undefined && typeof current['averageUtilization'] === 'number'
+      ? `${current['averageUtilization']}%`
+      : '<unknown>';
+  const goal =
+    typeof target['averageUtilization'] === 'number' ? `${target['averageUtilization']}%` : '<auto>';
   return `${name}: ${observed}/${goal}`;
 }
 
@@ -802,7 +878,13 @@ const podDisruptionBudgetPrinter: Printer = {
   row(o, now) {
     const spec = specOf(o);
     const orNotApplicable = (value: unknown): string => (isSet(value) ? formatIntOrString(value) : 'N/A');
-    return cells(nameOf(o), orNotApplicable(spec['minAvailable']), orNotApplicable(spec['maxUnavailable']), count(statusOf(o)['disruptionsAllowed']), ageOf(o, now));
+    return cells(
+      nameOf(o),
+      orNotApplicable(spec['minAvailable']),
+      orNotApplicable(spec['maxUnavailable']),
+      count(statusOf(o)['disruptionsAllowed']),
+      ageOf(o, now),
+    );
   },
 };
 
@@ -826,7 +908,10 @@ const printers = new Map<string, Printer>([
   ['batch/CronJob', cronJobPrinter],
   ['networking.k8s.io/Ingress', ingressPrinter],
   ['rbac.authorization.k8s.io/RoleBinding', bindingPrinter(describe.roleBindingRoleRef, 'roleBinding')],
-  ['rbac.authorization.k8s.io/ClusterRoleBinding', bindingPrinter(describe.clusterRoleBindingRoleRef, 'clusterRoleBinding')],
+  [
+    'rbac.authorization.k8s.io/ClusterRoleBinding',
+    bindingPrinter(describe.clusterRoleBindingRoleRef, 'clusterRoleBinding'),
+  ],
   ['coordination.k8s.io/Lease', leasePrinter],
   ['autoscaling/HorizontalPodAutoscaler', horizontalPodAutoscalerPrinter],
   ['policy/PodDisruptionBudget', podDisruptionBudgetPrinter],

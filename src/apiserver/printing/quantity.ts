@@ -8,8 +8,21 @@
 type Format = 'BinarySI' | 'DecimalSI' | 'DecimalExponent';
 
 const binarySuffixes = ['', 'Ki', 'Mi', 'Gi', 'Ti', 'Pi', 'Ei'];
-const decimalExponents: Record<string, number> = { n: -9, u: -6, m: -3, '': 0, k: 3, M: 6, G: 9, T: 12, P: 15, E: 18 };
-const decimalSuffixes = new Map(Object.entries(decimalExponents).map(([suffix, exponent]) => [exponent, suffix]));
+const decimalExponents: Record<string, number> = {
+  n: -9,
+  u: -6,
+  m: -3,
+  '': 0,
+  k: 3,
+  M: 6,
+  G: 9,
+  T: 12,
+  P: 15,
+  E: 18,
+};
+const decimalSuffixes = new Map(
+  Object.entries(decimalExponents).map(([suffix, exponent]) => [exponent, suffix]),
+);
 const quantityPattern = /^([+-]?)(\d*)(?:\.(\d*))?(?:(Ki|Mi|Gi|Ti|Pi|Ei)|([numkMGTPE])|[eE]([+-]?\d+))?$/;
 const nano = 10n ** 9n;
 
@@ -72,6 +85,7 @@ export function formatQuantity(value: unknown): string {
     mantissa /= 1000n;
     exponent += 3;
   }
-  const suffix = format === 'DecimalExponent' ? (exponent === 0 ? '' : `e${exponent}`) : decimalSuffixes.get(exponent);
+  const suffix =
+    format === 'DecimalExponent' ? (exponent === 0 ? '' : `e${exponent}`) : decimalSuffixes.get(exponent);
   return `${sign}${mantissa}${suffix ?? ''}`;
 }

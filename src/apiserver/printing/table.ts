@@ -32,22 +32,30 @@ export interface TableOptions {
   now: Date;
   includeObject: IncludeObjectPolicy;
   /** The served CRD version's additionalPrinterColumns; read only for custom resources. */
-  printerColumns?: PrinterColumn[];
+  printerColumns?: PrinterColumn[] | undefined;
   /** The list's resourceVersion, or for a single get the object's. */
-  resourceVersion?: string;
-  continue?: string;
-  remainingItemCount?: number;
+  resourceVersion?: string | undefined;
+  continue?: string | undefined;
+  remainingItemCount?: number | undefined;
   /** The Table version the client accepted; kubectl asks for v1 first. Defaults to v1. */
-  apiVersion?: TableApiVersion;
+  apiVersion?: TableApiVersion | undefined;
 }
 
 /** The convertor kube-apiserver's registries fall back to (k8s.io/apiserver/pkg/registry/rest/table.go). */
 const defaultPrinter: Printer = {
   columns: [
     { name: 'Name', type: 'string', format: 'name', description: describe.objectMetaName, priority: 0 },
-    { name: 'Created At', type: 'date', format: '', description: describe.objectMetaCreationTimestamp, priority: 0 },
+    {
+      name: 'Created At',
+      type: 'date',
+      format: '',
+      description: describe.objectMetaCreationTimestamp,
+      priority: 0,
+    },
   ],
-  row: (object) => ({ cells: [object.metadata.name ?? '', formatRfc3339(object.metadata.creationTimestamp)] }),
+  row: (object) => ({
+    cells: [object.metadata.name ?? '', formatRfc3339(object.metadata.creationTimestamp)],
+  }),
 };
 
 /**
@@ -78,13 +86,16 @@ export function toTable(type: ResourceType, objects: KubeObject[], opts: TableOp
   const rows = objects.map((object): TableRow => {
     const printed = printer.row(object, opts.now);
     const row: TableRow = { cells: printed.cells };
-    if (printed.conditions !== undefined) row.conditions = printed.conditions.map((condition) => ({ ...condition }));
+    if (printed.conditions !== undefined)
+      row.conditions = printed.conditions.map((condition) => ({ ...condition }));
     if (opts.includeObject === 'Object') row.object = object;
-    else if (opts.includeObject === 'Metadata') row.object = { kind: 'PartialObjectMetadata', apiVersion, metadata: object.metadata };
+    else if (opts.includeObject === 'Metadata')
+      row.object = { kind: 'PartialObjectMetadata', apiVersion, metadata: object.metadata };
     return row;
   });
   const metadata: ListMeta = {};
-  if (opts.resourceVersion !== undefined && opts.resourceVersion !== '') metadata.resourceVersion = opts.resourceVersion;
+  if (opts.resourceVersion !== undefined && opts.resourceVersion !== '')
+    metadata.resourceVersion = opts.resourceVersion;
   if (opts.continue !== undefined && opts.continue !== '') metadata.continue = opts.continue;
   if (opts.remainingItemCount !== undefined) metadata.remainingItemCount = opts.remainingItemCount;
   return {

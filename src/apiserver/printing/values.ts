@@ -38,7 +38,8 @@ export function sizeOf(value: unknown): number {
   return Object.keys(fields(value)).length;
 }
 
-const rfc3339 = /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?(?:([Zz])|([+-])(\d{2}):(\d{2}))$/;
+const rfc3339 =
+  /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?(?:([Zz])|([+-])(\d{2}):(\d{2}))$/;
 /** Go's zero `time.Time`, 0001-01-01T00:00:00Z, which metav1.Time treats as unset. */
 const goZeroTime = -62_135_596_800_000;
 
@@ -52,10 +53,28 @@ export function parseTime(value: unknown): number | undefined {
   if (typeof value !== 'string') return undefined;
   const match = rfc3339.exec(value);
   if (match === null) return undefined;
-  const [, year, month, day, hours, minutes, seconds, fraction = '', , offsetSign, offsetHours, offsetMinutes] = match;
+  const [
+    ,
+    year,
+    month,
+    day,
+    hours,
+    minutes,
+    seconds,
+    fraction = '',
+    ,
+    offsetSign,
+    offsetHours,
+    offsetMinutes,
+  ] = match;
   const date = new Date(0);
   date.setUTCFullYear(Number(year), Number(month) - 1, Number(day));
-  date.setUTCHours(Number(hours), Number(minutes), Number(seconds), Number(fraction.slice(0, 3).padEnd(3, '0')));
+  date.setUTCHours(
+    Number(hours),
+    Number(minutes),
+    Number(seconds),
+    Number(fraction.slice(0, 3).padEnd(3, '0')),
+  );
   let ms = date.getTime();
   if (offsetSign !== undefined) {
     const offset = (Number(offsetHours) * 60 + Number(offsetMinutes)) * 60_000;

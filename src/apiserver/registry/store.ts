@@ -262,9 +262,9 @@ export class ObjectStore {
       metadata: {
         name,
         ...(type.namespaced && { namespace }),
-        uid: object.metadata.uid,
-        resourceVersion: object.metadata.resourceVersion,
-        creationTimestamp: object.metadata.creationTimestamp,
+        ...(object.metadata.uid !== undefined && { uid: object.metadata.uid }),
+        ...(object.metadata.resourceVersion !== undefined && { resourceVersion: object.metadata.resourceVersion }),
+        ...(object.metadata.creationTimestamp !== undefined && { creationTimestamp: object.metadata.creationTimestamp }),
       },
       spec: { replicas: Number(readPath(object, scale.specReplicasPath) ?? 0) },
       status: {
@@ -393,10 +393,10 @@ export class ObjectStore {
     }
     const meta = next.metadata;
     const oldMeta = old.metadata;
-    meta.uid = oldMeta.uid;
-    meta.creationTimestamp = oldMeta.creationTimestamp;
-    meta.namespace = oldMeta.namespace;
-    if (oldMeta.namespace === undefined) delete meta.namespace;
+    for (const field of ['uid', 'creationTimestamp', 'namespace'] as const) {
+      if (oldMeta[field] === undefined) delete meta[field];
+      else meta[field] = oldMeta[field];
+    }
     if (oldMeta.deletionTimestamp !== undefined) {
       meta.deletionTimestamp = oldMeta.deletionTimestamp;
       if (oldMeta.deletionGracePeriodSeconds !== undefined) meta.deletionGracePeriodSeconds = oldMeta.deletionGracePeriodSeconds;
@@ -500,7 +500,7 @@ export class ObjectStore {
       apiVersion: apiVersionOf(type.group, type.version),
       now: timestamp(ctx.now),
       ...(subresource !== '' && { subresource }),
-      ignoredPaths: type.subresources.status ? (subresource === 'status' ? [] : [['status']]) : [],
+      ignoredPaths: type.subresources.status ? (subresource === 'status' ? [['spec']] : [['status']]) : [],
     };
   }
 }
