@@ -32,7 +32,12 @@ forbidden.push(
     from: { path: '^web/' },
     to: { path: '^src/', pathNot: layer('api') },
   },
-  { name: 'no-cycles', severity: 'error', from: {}, to: { circular: true, viaOnly: { dependencyTypesNot: ['type-only'] } } },
+  {
+    name: 'no-cycles',
+    severity: 'error',
+    from: {},
+    to: { circular: true, viaOnly: { dependencyTypesNot: ['type-only'] } },
+  },
 );
 module.exports = {
   forbidden,

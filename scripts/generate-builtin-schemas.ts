@@ -13,8 +13,8 @@
  * - the package of each class (see `packageOf`),
  * - which fields hold a resource.Quantity (client-node types them as plain strings),
  * - what each `any` field really is (RawExtension, FieldsV1, apiextensions JSON, ...),
- * - the list and map markers strategic merge patch and server-side apply read, copied from
- *   kubernetes/kubernetes api/openapi-spec/v3 (release 1.32) and the struct tags kubectl 1.32 carries.
+ * - the list and map markers strategic merge patch and server-side apply read, as Kubernetes 1.32's
+ *   api/openapi-spec/v3 has them (see `fieldMarkers`).
  *
  * Fields that point at another type carry no description in client-node (openapi-generator drops
  * descriptions beside a `$ref`, or puts the referenced type's there); they get the referenced type's
@@ -83,10 +83,27 @@ const groupPrefixes: Record<string, string> = {
 const explicitPackages: Record<string, string> = {
   ...Object.fromEntries(
     [
-      'APIGroup', 'APIGroupList', 'APIResource', 'APIResourceList', 'APIVersions', 'Condition',
-      'DeleteOptions', 'FieldSelectorRequirement', 'GroupVersionForDiscovery', 'LabelSelector',
-      'LabelSelectorRequirement', 'ListMeta', 'ManagedFieldsEntry', 'ObjectMeta', 'OwnerReference',
-      'Preconditions', 'ServerAddressByClientCIDR', 'Status', 'StatusCause', 'StatusDetails', 'WatchEvent',
+      'APIGroup',
+      'APIGroupList',
+      'APIResource',
+      'APIResourceList',
+      'APIVersions',
+      'Condition',
+      'DeleteOptions',
+      'FieldSelectorRequirement',
+      'GroupVersionForDiscovery',
+      'LabelSelector',
+      'LabelSelectorRequirement',
+      'ListMeta',
+      'ManagedFieldsEntry',
+      'ObjectMeta',
+      'OwnerReference',
+      'Preconditions',
+      'ServerAddressByClientCIDR',
+      'Status',
+      'StatusCause',
+      'StatusDetails',
+      'WatchEvent',
     ].map((kind) => [`V1${kind}`, meta]),
   ),
   V1Scale: 'io.k8s.api.autoscaling.v1',
@@ -96,7 +113,13 @@ const explicitPackages: Record<string, string> = {
 };
 
 /** Schemas the API documents reference besides the resources themselves. */
-const extraRoots = [`${meta}.Status`, `${meta}.DeleteOptions`, `${meta}.WatchEvent`, 'io.k8s.api.autoscaling.v1.Scale', `${authentication}.TokenRequest`];
+const extraRoots = [
+  `${meta}.Status`,
+  `${meta}.DeleteOptions`,
+  `${meta}.WatchEvent`,
+  'io.k8s.api.autoscaling.v1.Scale',
+  `${authentication}.TokenRequest`,
+];
 
 // ---------------------------------------------------------------------------------------------
 // What client-node flattened.
@@ -155,7 +178,7 @@ const specialComponents: SchemaComponents = {
   },
   [quantity]: {
     description:
-      "Quantity is a fixed-point representation of a number. It provides convenient marshaling/unmarshaling in JSON and YAML, in addition to String() and AsInt64() accessors.\n\nThe serialization format is:\n\n``` <quantity>        ::= <signedNumber><suffix>\n\n\t(Note that <suffix> may be empty, from the \"\" case in <decimalSI>.)\n\n<digit>           ::= 0 | 1 | ... | 9 <digits>          ::= <digit> | <digit><digits> <number>          ::= <digits> | <digits>.<digits> | <digits>. | .<digits> <sign>            ::= \"+\" | \"-\" <signedNumber>    ::= <number> | <sign><number> <suffix>          ::= <binarySI> | <decimalExponent> | <decimalSI> <binarySI>        ::= Ki | Mi | Gi | Ti | Pi | Ei\n\n\t(International System of units; See: http://physics.nist.gov/cuu/Units/binary.html)\n\n<decimalSI>       ::= m | \"\" | k | M | G | T | P | E\n\n\t(Note that 1024 = 1Ki but 1000 = 1k; I didn't choose the capitalization.)\n\n<decimalExponent> ::= \"e\" <signedNumber> | \"E\" <signedNumber> ```\n\nNo matter which of the three exponent forms is used, no quantity may represent a number greater than 2^63-1 in magnitude, nor may it have more than 3 decimal places. Numbers larger or more precise will be capped or rounded up. (E.g.: 0.1m will rounded up to 1m.) This may be extended in the future if we require larger or smaller quantities.\n\nWhen a Quantity is parsed from a string, it will remember the type of suffix it had, and will use the same type again when it is serialized.",
+      'Quantity is a fixed-point representation of a number. It provides convenient marshaling/unmarshaling in JSON and YAML, in addition to String() and AsInt64() accessors.\n\nThe serialization format is:\n\n``` <quantity>        ::= <signedNumber><suffix>\n\n\t(Note that <suffix> may be empty, from the "" case in <decimalSI>.)\n\n<digit>           ::= 0 | 1 | ... | 9 <digits>          ::= <digit> | <digit><digits> <number>          ::= <digits> | <digits>.<digits> | <digits>. | .<digits> <sign>            ::= "+" | "-" <signedNumber>    ::= <number> | <sign><number> <suffix>          ::= <binarySI> | <decimalExponent> | <decimalSI> <binarySI>        ::= Ki | Mi | Gi | Ti | Pi | Ei\n\n\t(International System of units; See: http://physics.nist.gov/cuu/Units/binary.html)\n\n<decimalSI>       ::= m | "" | k | M | G | T | P | E\n\n\t(Note that 1024 = 1Ki but 1000 = 1k; I didn\'t choose the capitalization.)\n\n<decimalExponent> ::= "e" <signedNumber> | "E" <signedNumber> ```\n\nNo matter which of the three exponent forms is used, no quantity may represent a number greater than 2^63-1 in magnitude, nor may it have more than 3 decimal places. Numbers larger or more precise will be capped or rounded up. (E.g.: 0.1m will rounded up to 1m.) This may be extended in the future if we require larger or smaller quantities.\n\nWhen a Quantity is parsed from a string, it will remember the type of suffix it had, and will use the same type again when it is serialized.',
     oneOf: [{ type: 'string' }, { type: 'number' }],
     'x-kubernetes-int-or-string': true,
   },
@@ -186,7 +209,8 @@ const specialComponents: SchemaComponents = {
     ...preserve,
   },
   [`${apiextensions}.JSONSchemaPropsOrBool`]: {
-    description: 'JSONSchemaPropsOrBool represents JSONSchemaProps or a boolean value. Defaults to true for the boolean property.',
+    description:
+      'JSONSchemaPropsOrBool represents JSONSchemaProps or a boolean value. Defaults to true for the boolean property.',
     ...preserve,
   },
   [`${apiextensions}.JSONSchemaPropsOrStringArray`]: {
@@ -201,9 +225,12 @@ const specialComponents: SchemaComponents = {
 };
 
 // ---------------------------------------------------------------------------------------------
-// List and map markers, from kubernetes/kubernetes api/openapi-spec/v3/*.json (1.32). Lists without
-// a marker are atomic, as in Kubernetes; the atomic ones are listed anyway where Kubernetes marks
-// them, so the served documents say what kube-apiserver's say.
+// List and map markers, as kubernetes/kubernetes api/openapi-spec/v3/*.json (1.32) has them: the
+// `+listType`/`+listMapKey`/`+mapType`/`+structType` markers and `patchStrategy`/`patchMergeKey` tags
+// of k8s.io/api. PodSpec and PodStatus were checked field by field against api__v1_openapi.json, and
+// every strategic merge strategy against the patchStrategy struct tags compiled into kubectl 1.32.
+// Lists without a marker are atomic, as in Kubernetes; the atomic ones are listed anyway where
+// Kubernetes marks them, so the served documents say what kube-apiserver's say.
 // ---------------------------------------------------------------------------------------------
 
 type Markers = Pick<
@@ -227,7 +254,11 @@ function mapList(...keys: string[]): Markers {
 
 /** Strategic merge on `mergeKey`, and an SSA map list on `keys` (default: the merge key). */
 function mergeMap(mergeKey: string, keys: string[] = [mergeKey], strategy = 'merge'): Markers {
-  return { ...mapList(...keys), 'x-kubernetes-patch-merge-key': mergeKey, 'x-kubernetes-patch-strategy': strategy };
+  return {
+    ...mapList(...keys),
+    'x-kubernetes-patch-merge-key': mergeKey,
+    'x-kubernetes-patch-strategy': strategy,
+  };
 }
 
 const conditions = { conditions: mergeMap('type') };
@@ -371,12 +402,21 @@ const fieldMarkers: Record<string, Record<string, Markers>> = {
   [`${rbac}.ClusterRole`]: { rules: atomic },
   [`${rbac}.RoleBinding`]: { subjects: atomic },
   [`${rbac}.ClusterRoleBinding`]: { subjects: atomic },
-  [`${rbac}.PolicyRule`]: { apiGroups: atomic, nonResourceURLs: atomic, resourceNames: atomic, resources: atomic, verbs: atomic },
+  [`${rbac}.PolicyRule`]: {
+    apiGroups: atomic,
+    nonResourceURLs: atomic,
+    resourceNames: atomic,
+    resources: atomic,
+    verbs: atomic,
+  },
   [`${rbac}.AggregationRule`]: { clusterRoleSelectors: atomic },
 
   [`${apiextensions}.CustomResourceDefinitionSpec`]: { versions: atomic },
   [`${apiextensions}.CustomResourceDefinitionNames`]: { categories: atomic, shortNames: atomic },
-  [`${apiextensions}.CustomResourceDefinitionStatus`]: { conditions: mapList('type'), storedVersions: atomic },
+  [`${apiextensions}.CustomResourceDefinitionStatus`]: {
+    conditions: mapList('type'),
+    storedVersions: atomic,
+  },
   [`${apiextensions}.CustomResourceDefinitionVersion`]: { additionalPrinterColumns: atomic },
   [`${apiextensions}.WebhookConversion`]: { conversionReviewVersions: atomic },
   [`${apiextensions}.JSONSchemaProps`]: {
@@ -468,12 +508,17 @@ function parseDeclaration(source: string, className: string): Declaration {
   const docs = [...source.slice(0, classAt).matchAll(/\/\*\*\n([\s\S]*?)\*\//g)];
   const classDoc = docs.at(-1);
   const description =
-    classDoc !== undefined && classDoc.index + classDoc[0].length + 1 >= classAt ? docText(classDoc[1] ?? '') : undefined;
+    classDoc !== undefined && classDoc.index + classDoc[0].length + 1 >= classAt
+      ? docText(classDoc[1] ?? '')
+      : undefined;
   const fields: Declaration['fields'] = new Map();
   const body = source.slice(classAt);
   const field = /^(?: {4}\/\*\*\n((?: {4}\*.*\n)*?) {4}\*\/\n)? {4}'([^']+)'(\?)?:/gm;
   for (const match of body.matchAll(field)) {
-    fields.set(match[2] ?? '', { description: match[1] === undefined ? undefined : docText(match[1]), optional: match[3] === '?' });
+    fields.set(match[2] ?? '', {
+      description: match[1] === undefined ? undefined : docText(match[1]),
+      optional: match[3] === '?',
+    });
   }
   return { description, fields };
 }
@@ -494,7 +539,8 @@ async function loadModels(): Promise<Map<string, Model>> {
   for (const file of readdirSync(directory)) {
     if (!file.endsWith('.d.ts') || file === 'all.d.ts' || file === 'ObjectSerializer.d.ts') continue;
     const className = file.slice(0, -'.d.ts'.length);
-    const attributes = (exports[className] as { attributeTypeMap?: Attribute[] } | undefined)?.attributeTypeMap;
+    const attributes = (exports[className] as { attributeTypeMap?: Attribute[] } | undefined)
+      ?.attributeTypeMap;
     if (attributes === undefined) continue;
     const declaration = parseDeclaration(readFileSync(join(directory, file), 'utf8'), className);
     models.set(className, { className, attributes, declaration });
@@ -533,7 +579,9 @@ function namedTypes(type: TypeExpression): string[] {
 
 const classNamePattern = /^([A-Z][a-z]+)?(V\d+(?:alpha\d+|beta\d+)?)([A-Z]\w*)$/;
 
-function splitClassName(className: string): { prefix: string | undefined; version: string; kind: string } | undefined {
+function splitClassName(
+  className: string,
+): { prefix: string | undefined; version: string; kind: string } | undefined {
   const match = classNamePattern.exec(className);
   if (!match) return undefined;
   return { prefix: match[1], version: (match[2] ?? '').toLowerCase(), kind: match[3] ?? '' };
@@ -573,7 +621,8 @@ class Generator {
 
   #isCoreCandidate(className: string): boolean {
     const parts = splitClassName(className);
-    if (parts === undefined || parts.version !== 'v1' || explicitPackages[className] !== undefined) return false;
+    if (parts === undefined || parts.version !== 'v1' || explicitPackages[className] !== undefined)
+      return false;
     return parts.prefix === undefined || parts.prefix === 'Core';
   }
 
@@ -593,7 +642,8 @@ class Generator {
     const prefix = Object.entries(groupPrefixes).find(([, p]) => pkg === `${p}.${version}`)?.[0];
     const candidates = prefix === undefined ? [bare] : [`${prefix}${bare}`, bare];
     const found = candidates.find((c) => this.#models.has(c));
-    if (found === undefined) throw new Error(`client-node has no model for ${componentName} (tried ${candidates.join(', ')})`);
+    if (found === undefined)
+      throw new Error(`client-node has no model for ${componentName} (tried ${candidates.join(', ')})`);
     return found;
   }
 
@@ -610,11 +660,14 @@ class Generator {
     }
     if (pkg === undefined && this.#coreClosure.has(className)) pkg = core;
     pkg ??= inherited;
-    if (!pkg.endsWith(`.${parts.version}`)) throw new Error(`${className} reached from ${inherited} but is not ${parts.version}`);
+    if (!pkg.endsWith(`.${parts.version}`))
+      throw new Error(`${className} reached from ${inherited} but is not ${parts.version}`);
     const name = `${pkg}.${parts.kind}`;
-    if (known !== undefined && known !== name) throw new Error(`${className} is reached as both ${known} and ${name}`);
+    if (known !== undefined && known !== name)
+      throw new Error(`${className} is reached as both ${known} and ${name}`);
     const other = this.#classes.get(name);
-    if (other !== undefined && other !== className) throw new Error(`${className} and ${other} both map to ${name}`);
+    if (other !== undefined && other !== className)
+      throw new Error(`${className} and ${other} both map to ${name}`);
     this.#names.set(className, name);
     this.#classes.set(name, className);
     return name;
@@ -658,9 +711,13 @@ class Generator {
   }
 
   #schemaOf(type: TypeExpression, format: string, context: string, pkg: string, isQuantity: boolean): Schema {
-    if (type.kind === 'array') return { type: 'array', items: this.#schemaOf(type.items, format, context, pkg, isQuantity) };
+    if (type.kind === 'array')
+      return { type: 'array', items: this.#schemaOf(type.items, format, context, pkg, isQuantity) };
     if (type.kind === 'map') {
-      return { type: 'object', additionalProperties: this.#schemaOf(type.values, format, context, pkg, isQuantity) };
+      return {
+        type: 'object',
+        additionalProperties: this.#schemaOf(type.values, format, context, pkg, isQuantity),
+      };
     }
     if (isQuantity) {
       if (type.name !== 'string') throw new Error(`${context} is listed as a quantity but is ${type.name}`);
@@ -682,7 +739,8 @@ class Generator {
         return this.#ref(intOrString);
       case 'any': {
         const target = anyFields[context];
-        if (target === undefined) throw new Error(`${context} is typed any and anyFields does not say what it is`);
+        if (target === undefined)
+          throw new Error(`${context} is typed any and anyFields does not say what it is`);
         return this.#ref(target);
       }
     }
@@ -705,8 +763,11 @@ class Generator {
       if (schema === undefined) throw new Error(`fieldMarkers names ${name}, which is not generated`);
       for (const [field, markers] of Object.entries(fields)) {
         const property = schema.properties?.[field];
-        if (property === undefined) throw new Error(`fieldMarkers names ${name}.${field}, which does not exist`);
-        const listMarkers = markers['x-kubernetes-list-type'] !== undefined || markers['x-kubernetes-patch-merge-key'] !== undefined;
+        if (property === undefined)
+          throw new Error(`fieldMarkers names ${name}.${field}, which does not exist`);
+        const listMarkers =
+          markers['x-kubernetes-list-type'] !== undefined ||
+          markers['x-kubernetes-patch-merge-key'] !== undefined;
         const mapMarkers = markers['x-kubernetes-map-type'] !== undefined;
         if (property.type === 'array' ? mapMarkers : listMarkers) {
           throw new Error(`fieldMarkers gives ${name}.${field} markers of the wrong shape`);
@@ -725,7 +786,8 @@ class Generator {
     }
     for (const [name, fields] of Object.entries(quantityFields)) {
       for (const field of fields) {
-        if (this.#components[name]?.properties?.[field] === undefined) throw new Error(`quantityFields names ${name}.${field}, which does not exist`);
+        if (this.#components[name]?.properties?.[field] === undefined)
+          throw new Error(`quantityFields names ${name}.${field}, which does not exist`);
       }
     }
   }
@@ -733,7 +795,8 @@ class Generator {
   result(): SchemaComponents {
     this.#applyMarkers();
     const out: SchemaComponents = {};
-    for (const name of Object.keys(this.#components).sort()) out[name] = canonical(this.#components[name] ?? {});
+    for (const name of Object.keys(this.#components).sort())
+      out[name] = canonical(this.#components[name] ?? {});
     return out;
   }
 }
@@ -746,7 +809,11 @@ function sortKeys<T>(record: Record<string, T>): Record<string, T> {
  * A field's schema with its description. A reference with siblings is written `allOf: [{$ref}]`, as
  * the Kubernetes v3 spec writes it (OpenAPI 3.0 ignores siblings of `$ref`).
  */
-function withDescription(schema: Schema, description: string | undefined, components: SchemaComponents): Schema {
+function withDescription(
+  schema: Schema,
+  description: string | undefined,
+  components: SchemaComponents,
+): Schema {
   if (schema.$ref === undefined) return description === undefined ? schema : { ...schema, description };
   const target = schema.$ref.slice(refPrefix.length);
   const text = description ?? standardMetadata[target] ?? components[target]?.description;
@@ -754,7 +821,16 @@ function withDescription(schema: Schema, description: string | undefined, compon
 }
 
 const keyOrder = [
-  '$ref', 'allOf', 'description', 'type', 'format', 'oneOf', 'properties', 'additionalProperties', 'items', 'required',
+  '$ref',
+  'allOf',
+  'description',
+  'type',
+  'format',
+  'oneOf',
+  'properties',
+  'additionalProperties',
+  'items',
+  'required',
 ];
 
 /** Deterministic key order: the usual keys first, then the x- markers alphabetically; nested too. */
@@ -768,12 +844,16 @@ function canonical(schema: Schema): Schema {
   });
   const out: Record<string, unknown> = {};
   for (const [key, value] of entries) {
-    if (key === 'properties') out[key] = Object.fromEntries(Object.entries(value as Record<string, Schema>).map(([k, v]) => [k, canonical(v)]));
-    else if ((key === 'items' || key === 'additionalProperties') && typeof value === 'object') out[key] = canonical(value as Schema);
+    if (key === 'properties')
+      out[key] = Object.fromEntries(
+        Object.entries(value as Record<string, Schema>).map(([k, v]) => [k, canonical(v)]),
+      );
+    else if ((key === 'items' || key === 'additionalProperties') && typeof value === 'object')
+      out[key] = canonical(value as Schema);
     else if (key === 'allOf' || key === 'oneOf') out[key] = (value as Schema[]).map(canonical);
     else out[key] = value;
   }
-  return out as Schema;
+  return out;
 }
 
 /** Every component reachable from builtinResources, their lists, and what the API documents need. */
@@ -787,8 +867,16 @@ export async function generateBuiltinComponents(): Promise<SchemaComponents> {
     if (!type.virtual) generator.addRoot(`${pkg}.${type.listKind}`, { group, version, kind: type.listKind });
   }
   generator.addRoot(`${meta}.Status`, { group: '', version: 'v1', kind: 'Status' });
-  generator.addRoot('io.k8s.api.autoscaling.v1.Scale', { group: 'autoscaling', version: 'v1', kind: 'Scale' });
-  generator.addRoot(`${authentication}.TokenRequest`, { group: 'authentication.k8s.io', version: 'v1', kind: 'TokenRequest' });
+  generator.addRoot('io.k8s.api.autoscaling.v1.Scale', {
+    group: 'autoscaling',
+    version: 'v1',
+    kind: 'Scale',
+  });
+  generator.addRoot(`${authentication}.TokenRequest`, {
+    group: 'authentication.k8s.io',
+    version: 'v1',
+    kind: 'TokenRequest',
+  });
   for (const name of [...extraRoots, `${meta}.Patch`]) generator.addRoot(name);
   return generator.result();
 }
@@ -803,7 +891,9 @@ async function main(): Promise<void> {
       // missing counts as stale
     }
     if (current !== text) {
-      process.stderr.write(`${outputPath} is stale: run node --import tsx scripts/generate-builtin-schemas.ts\n`);
+      process.stderr.write(
+        `${outputPath} is stale: run node --import tsx scripts/generate-builtin-schemas.ts\n`,
+      );
       process.exitCode = 1;
     }
     return;

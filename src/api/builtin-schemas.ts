@@ -11,7 +11,9 @@ import type { SchemaComponents, SchemaCursor } from './schema.ts';
 
 /** Every built-in component schema, keyed by its Kubernetes OpenAPI name; deeply frozen, as it is shared. */
 export const builtinComponents: SchemaComponents = deepFreeze(
-  JSON.parse(readFileSync(new URL('./generated/builtin-schemas.json', import.meta.url), 'utf8')) as SchemaComponents,
+  JSON.parse(
+    readFileSync(new URL('./generated/builtin-schemas.json', import.meta.url), 'utf8'),
+  ) as SchemaComponents,
 );
 
 /** A cursor at a built-in schema (a ResourceType's `schemaName`), or undefined when there is none. */

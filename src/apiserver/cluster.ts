@@ -23,7 +23,12 @@ export class LogicalCluster {
 
   constructor(name: string, storage: Storage, hookOptions: HookOptions) {
     this.name = name;
-    this.store = new ObjectStore({ cluster: name, storage, types: this.types, hooks: createKindHooks(hookOptions) });
+    this.store = new ObjectStore({
+      cluster: name,
+      storage,
+      types: this.types,
+      hooks: createKindHooks(hookOptions),
+    });
   }
 
   type(group: string, version: string, plural: string): ServedType {
@@ -35,7 +40,8 @@ export class LogicalCluster {
   /** The RBAC authorizer, rebuilt after any RBAC object of this cluster changed. */
   authorizer(): RbacAuthorizer {
     if (!this.#authorizer) {
-      const read = (plural: string) => this.store.list(this.type('rbac.authorization.k8s.io', 'v1', plural), '').items;
+      const read = (plural: string) =>
+        this.store.list(this.type('rbac.authorization.k8s.io', 'v1', plural), '').items;
       const rbac: RbacObjects = {
         roles: read('roles'),
         roleBindings: read('rolebindings'),
@@ -53,14 +59,20 @@ export class LogicalCluster {
 
   /** Registers the types of every stored CRD (at start, and after a restart). */
   loadCrds(): void {
-    const crds = this.store.list(this.type('apiextensions.k8s.io', 'v1', 'customresourcedefinitions'), '').items;
-    for (const crd of crds) if (crd.metadata.deletionTimestamp === undefined) this.types.setCrd(crd.metadata.name ?? '', typesOfCrd(crd));
+    const crds = this.store.list(
+      this.type('apiextensions.k8s.io', 'v1', 'customresourcedefinitions'),
+      '',
+    ).items;
+    for (const crd of crds)
+      if (crd.metadata.deletionTimestamp === undefined)
+        this.types.setCrd(crd.metadata.name ?? '', typesOfCrd(crd));
   }
 
   /** Creates what a fresh cluster has: system namespaces and the default RBAC policy. Idempotent. */
   bootstrap(ctx: RequestContext): void {
     const ns = this.type('', 'v1', 'namespaces');
-    for (const name of systemNamespaces) this.#ensure(ctx, ns, '', { apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
+    for (const name of systemNamespaces)
+      this.#ensure(ctx, ns, '', { apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
     const roles = this.type('rbac.authorization.k8s.io', 'v1', 'clusterroles');
     for (const role of bootstrapClusterRoles()) this.#ensure(ctx, roles, '', role);
     const bindings = this.type('rbac.authorization.k8s.io', 'v1', 'clusterrolebindings');

@@ -15,7 +15,10 @@ interface CrdVersion {
   served?: boolean;
   storage?: boolean;
   schema?: { openAPIV3Schema?: Schema };
-  subresources?: { status?: object; scale?: { specReplicasPath: string; statusReplicasPath: string; labelSelectorPath?: string } };
+  subresources?: {
+    status?: object;
+    scale?: { specReplicasPath: string; statusReplicasPath: string; labelSelectorPath?: string };
+  };
   additionalPrinterColumns?: PrinterColumn[];
 }
 
@@ -64,13 +67,22 @@ const compiled = new WeakMap<Schema, ValidateFunction>();
 function toJsonSchema(schema: Schema, root = true): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(schema)) {
-    if (k.startsWith('x-') || k === 'description' || k === 'default' || k === 'example' || k === 'externalDocs') continue;
+    if (
+      k.startsWith('x-') ||
+      k === 'description' ||
+      k === 'default' ||
+      k === 'example' ||
+      k === 'externalDocs'
+    )
+      continue;
     if (k === 'properties' && isObject(v)) {
-      out[k] = Object.fromEntries(Object.entries(v).map(([name, s]) => [name, toJsonSchema(s as Schema, false)]));
+      out[k] = Object.fromEntries(
+        Object.entries(v).map(([name, s]) => [name, toJsonSchema(s as Schema, false)]),
+      );
     } else if ((k === 'items' || k === 'not') && isObject(v)) {
-      out[k] = toJsonSchema(v as Schema, false);
+      out[k] = toJsonSchema(v, false);
     } else if (k === 'additionalProperties' && isObject(v)) {
-      out[k] = toJsonSchema(v as Schema, false);
+      out[k] = toJsonSchema(v, false);
     } else if ((k === 'allOf' || k === 'anyOf' || k === 'oneOf') && Array.isArray(v)) {
       out[k] = v.map((s) => toJsonSchema(s as Schema, false));
     } else {
@@ -102,7 +114,13 @@ export function validateCustomResource(type: ServedType, object: KubeObject): Fi
     compiled.set(schema, validate);
   }
   if (validate(object)) return [];
-  return (validate.errors ?? []).filter((e) => e.keyword !== 'anyOf' || !(validate.errors ?? []).some((o) => o !== e && o.instancePath === e.instancePath)).map((e) => toFieldError(e, object));
+  return (validate.errors ?? [])
+    .filter(
+      (e) =>
+        e.keyword !== 'anyOf' ||
+        !(validate.errors ?? []).some((o) => o !== e && o.instancePath === e.instancePath),
+    )
+    .map((e) => toFieldError(e, object));
 }
 
 function fieldPath(instancePath: string): string {
@@ -130,29 +148,73 @@ function toFieldError(error: ErrorObject, object: unknown): FieldError {
   switch (error.keyword) {
     case 'required': {
       const missing = String(params['missingProperty']);
-      return { field: field === '' ? missing : `${field}.${missing}`, type: 'FieldValueRequired', message: '' };
+      return {
+        field: field === '' ? missing : `${field}.${missing}`,
+        type: 'FieldValueRequired',
+        message: '',
+      };
     }
     case 'type':
-      return { field, type: 'FieldValueTypeInvalid', value: typeName(value), message: `${field} in body must be of type ${String(params['type'])}: ${JSON.stringify(typeName(value))}` };
+      return {
+        field,
+        type: 'FieldValueTypeInvalid',
+        value: typeName(value),
+        message: `${field} in body must be of type ${String(params['type'])}: ${JSON.stringify(typeName(value))}`,
+      };
     case 'enum':
-      return { field, type: 'FieldValueNotSupported', value, message: `supported values: ${((params['allowedValues'] as unknown[]) ?? []).map((v) => JSON.stringify(v)).join(', ')}` };
+      return {
+        field,
+        type: 'FieldValueNotSupported',
+        value,
+        message: `supported values: ${((params['allowedValues'] as unknown[]) ?? []).map((v) => JSON.stringify(v)).join(', ')}`,
+      };
     case 'minimum':
     case 'maximum':
     case 'exclusiveMinimum':
     case 'exclusiveMaximum': {
-      const words = { minimum: 'greater than or equal to', maximum: 'less than or equal to', exclusiveMinimum: 'greater than', exclusiveMaximum: 'less than' }[error.keyword];
-      return { field, type: 'FieldValueInvalid', value, message: `${field} in body should be ${words} ${String(params['limit'])}` };
+      const words = {
+        minimum: 'greater than or equal to',
+        maximum: 'less than or equal to',
+        exclusiveMinimum: 'greater than',
+        exclusiveMaximum: 'less than',
+      }[error.keyword];
+      return {
+        field,
+        type: 'FieldValueInvalid',
+        value,
+        message: `${field} in body should be ${words} ${String(params['limit'])}`,
+      };
     }
     case 'pattern':
-      return { field, type: 'FieldValueInvalid', value, message: `${field} in body should match '${String(params['pattern'])}'` };
+      return {
+        field,
+        type: 'FieldValueInvalid',
+        value,
+        message: `${field} in body should match '${String(params['pattern'])}'`,
+      };
     case 'maxLength':
     case 'minLength':
-      return { field, type: error.keyword === 'maxLength' ? 'FieldValueTooLong' : 'FieldValueInvalid', value, message: `${field} in body should be at ${error.keyword === 'maxLength' ? 'most' : 'least'} ${String(params['limit'])} chars long` };
+      return {
+        field,
+        type: error.keyword === 'maxLength' ? 'FieldValueTooLong' : 'FieldValueInvalid',
+        value,
+        message: `${field} in body should be at ${error.keyword === 'maxLength' ? 'most' : 'least'} ${String(params['limit'])} chars long`,
+      };
     case 'maxItems':
     case 'minItems':
-      return { field, type: 'FieldValueInvalid', value, message: `${field} in body should have at ${error.keyword === 'maxItems' ? 'most' : 'least'} ${String(params['limit'])} items` };
+      return {
+        field,
+        type: 'FieldValueInvalid',
+        value,
+        message: `${field} in body should have at ${error.keyword === 'maxItems' ? 'most' : 'least'} ${String(params['limit'])} items`,
+      };
     default:
-      return { field, type: 'FieldValueInvalid', value, message: `${field} in body ${error.message ?? 'is invalid'}` };
+      return {
+        field,
+        type: 'FieldValueInvalid',
+        value,
+        message: `${field} in body ${error.message ?? 'is invalid'}`,
+      };
   }
 }
 
@@ -166,7 +228,8 @@ function typeName(value: unknown): string {
 /** Applies `default` values from a structural schema where fields are missing, as the API server does on write. */
 export function applySchemaDefaults(value: unknown, schema: Schema | undefined): void {
   if (!schema || !isObject(value)) {
-    if (schema?.items && Array.isArray(value)) for (const item of value) applySchemaDefaults(item, schema.items);
+    if (schema?.items && Array.isArray(value))
+      for (const item of value) applySchemaDefaults(item, schema.items);
     return;
   }
   for (const [name, prop] of Object.entries(schema.properties ?? {})) {
@@ -174,6 +237,7 @@ export function applySchemaDefaults(value: unknown, schema: Schema | undefined):
     if (value[name] !== undefined) applySchemaDefaults(value[name], prop);
   }
   if (isObject(schema.additionalProperties)) {
-    for (const key of Object.keys(value)) if (!(key in (schema.properties ?? {}))) applySchemaDefaults(value[key], schema.additionalProperties);
+    for (const key of Object.keys(value))
+      if (!(key in (schema.properties ?? {}))) applySchemaDefaults(value[key], schema.additionalProperties);
   }
 }

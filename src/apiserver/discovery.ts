@@ -9,7 +9,12 @@ export const aggregatedContentType = 'application/json;g=apidiscovery.k8s.io;v=v
 
 /** True when the Accept header asks for aggregated discovery. */
 export function wantsAggregated(accept: string | undefined): boolean {
-  return (accept ?? '').split(',').some((part) => part.includes('as=APIGroupDiscoveryList') && part.includes('v=v2') && !part.includes('v2beta1'));
+  return (accept ?? '')
+    .split(',')
+    .some(
+      (part) =>
+        part.includes('as=APIGroupDiscoveryList') && part.includes('v=v2') && !part.includes('v2beta1'),
+    );
 }
 
 interface GroupVersions {
@@ -82,12 +87,28 @@ export function apiGroup(g: GroupVersions): object {
   };
 }
 
-function subresourceVerbs(t: ServedType): Array<{ name: string; kind: string; group?: string; version?: string; verbs: string[] }> {
+function subresourceVerbs(
+  t: ServedType,
+): Array<{ name: string; kind: string; group?: string; version?: string; verbs: string[] }> {
   const out: Array<{ name: string; kind: string; group?: string; version?: string; verbs: string[] }> = [];
   if (t.subresources.status) out.push({ name: 'status', kind: t.kind, verbs: ['get', 'patch', 'update'] });
-  if (t.subresources.scale) out.push({ name: 'scale', kind: 'Scale', group: 'autoscaling', version: 'v1', verbs: ['get', 'patch', 'update'] });
+  if (t.subresources.scale)
+    out.push({
+      name: 'scale',
+      kind: 'Scale',
+      group: 'autoscaling',
+      version: 'v1',
+      verbs: ['get', 'patch', 'update'],
+    });
   if (t.subresources.log) out.push({ name: 'log', kind: 'Pod', verbs: ['get'] });
-  if (t.subresources.token) out.push({ name: 'token', kind: 'TokenRequest', group: 'authentication.k8s.io', version: 'v1', verbs: ['create'] });
+  if (t.subresources.token)
+    out.push({
+      name: 'token',
+      kind: 'TokenRequest',
+      group: 'authentication.k8s.io',
+      version: 'v1',
+      verbs: ['create'],
+    });
   if (t.kind === 'Namespace' && !t.crd) out.push({ name: 'finalize', kind: 'Namespace', verbs: ['update'] });
   return out;
 }

@@ -30,7 +30,10 @@ const widget: ResourceType = {
   shortNames: [],
   categories: [],
   verbs: ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'],
-  subresources: { status: true, scale: { specReplicasPath: '.spec.replicas', statusReplicasPath: '.status.replicas' } },
+  subresources: {
+    status: true,
+    scale: { specReplicasPath: '.spec.replicas', statusReplicasPath: '.status.replicas' },
+  },
 };
 const widgetSchema: Schema = {
   type: 'object',
@@ -47,12 +50,19 @@ function groupVersions(resources: readonly ResourceType[]): GroupVersion[] {
 function documents(): OpenApiV3Document[] {
   const resources = [...builtinResources, widget];
   return groupVersions(resources).map(
-    (gv) => JSON.parse(JSON.stringify(openApiV3Document(gv, resources, builtinComponents, new Map([['widgets', widgetSchema]])))) as OpenApiV3Document,
+    (gv) =>
+      JSON.parse(
+        JSON.stringify(
+          openApiV3Document(gv, resources, builtinComponents, new Map([['widgets', widgetSchema]])),
+        ),
+      ) as OpenApiV3Document,
   );
 }
 
 function documentOf(group: string, version: string): OpenApiV3Document {
-  const found = documents().find((d) => Object.keys(d.paths).some((p) => p.startsWith(`/${groupVersionPath({ group, version })}/`)));
+  const found = documents().find((d) =>
+    Object.keys(d.paths).some((p) => p.startsWith(`/${groupVersionPath({ group, version })}/`)),
+  );
   assert.ok(found, `no document for ${group}/${version}`);
   return found;
 }
@@ -99,7 +109,11 @@ describe('openapi documents', () => {
 
   it('satisfies kubectl QueryParamVerifierV3 for fieldValidation on every patchable kind', () => {
     const apps = documentOf('apps', 'v1');
-    const deployments = patchOperationsSupport(apps, { group: 'apps', version: 'v1', kind: 'Deployment' }, 'fieldValidation');
+    const deployments = patchOperationsSupport(
+      apps,
+      { group: 'apps', version: 'v1', kind: 'Deployment' },
+      'fieldValidation',
+    );
     assert.deepEqual(deployments, [true, true], 'the deployment and its status');
     for (const doc of documents()) {
       const kinds = new Map<string, Gvk>();
@@ -119,28 +133,46 @@ describe('openapi documents', () => {
   it('covers custom resources as kube-apiserver does', () => {
     const doc = documentOf('conformance.example.com', 'v1');
     const gvk = { group: 'conformance.example.com', version: 'v1', kind: 'Widget' };
-    assert.deepEqual(patchOperationsSupport(doc, gvk, 'fieldValidation'), [true, true], 'the widget and its status');
+    assert.deepEqual(
+      patchOperationsSupport(doc, gvk, 'fieldValidation'),
+      [true, true],
+      'the widget and its status',
+    );
     const name = customResourceSchemaName(gvk);
     assert.equal(name, 'com.example.conformance.v1.Widget');
     const schema = doc.components.schemas[name];
     assert.ok(schema);
     assert.deepEqual(schema['x-kubernetes-group-version-kind'], [gvk]);
-    assert.deepEqual(schema.properties?.['metadata']?.allOf, [{ $ref: '#/components/schemas/io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta' }]);
+    assert.deepEqual(schema.properties?.['metadata']?.allOf, [
+      { $ref: '#/components/schemas/io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta' },
+    ]);
     assert.equal(schema.properties?.['kind']?.type, 'string');
     assert.equal(schema.properties?.['spec']?.properties?.['size']?.type, 'integer');
     assert.ok(doc.components.schemas['com.example.conformance.v1.WidgetList']);
     assert.ok(doc.components.schemas['io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta']);
-    const patchBody = doc.paths['/apis/conformance.example.com/v1/namespaces/{namespace}/widgets/{name}']?.patch?.requestBody;
-    assert.ok(patchBody && !('application/strategic-merge-patch+json' in patchBody.content), 'no strategic merge for custom resources');
-    const scalePatch = doc.paths['/apis/conformance.example.com/v1/namespaces/{namespace}/widgets/{name}/scale']?.patch;
-    assert.deepEqual(scalePatch?.['x-kubernetes-group-version-kind'], { group: 'autoscaling', version: 'v1', kind: 'Scale' });
+    const patchBody =
+      doc.paths['/apis/conformance.example.com/v1/namespaces/{namespace}/widgets/{name}']?.patch?.requestBody;
+    assert.ok(
+      patchBody && !('application/strategic-merge-patch+json' in patchBody.content),
+      'no strategic merge for custom resources',
+    );
+    const scalePatch =
+      doc.paths['/apis/conformance.example.com/v1/namespaces/{namespace}/widgets/{name}/scale']?.patch;
+    assert.deepEqual(scalePatch?.['x-kubernetes-group-version-kind'], {
+      group: 'autoscaling',
+      version: 'v1',
+      kind: 'Scale',
+    });
   });
 
   it('resolves every reference within its own document', () => {
     for (const doc of documents()) {
       for (const ref of refsIn(doc)) {
         assert.match(ref, /^#\/components\/schemas\//);
-        assert.ok(doc.components.schemas[ref.slice('#/components/schemas/'.length)], `${ref} does not resolve`);
+        assert.ok(
+          doc.components.schemas[ref.slice('#/components/schemas/'.length)],
+          `${ref} does not resolve`,
+        );
       }
     }
   });
@@ -173,39 +205,66 @@ describe('openapi documents', () => {
 
   it('serves the paths and operations of each scope', () => {
     const apps = documentOf('apps', 'v1');
-    assert.deepEqual(Object.keys(apps.paths['/apis/apps/v1/namespaces/{namespace}/deployments'] ?? {}), ['parameters', 'get', 'post', 'delete']);
-    assert.deepEqual(Object.keys(apps.paths['/apis/apps/v1/namespaces/{namespace}/deployments/{name}'] ?? {}), [
-      'parameters', 'get', 'put', 'patch', 'delete',
+    assert.deepEqual(Object.keys(apps.paths['/apis/apps/v1/namespaces/{namespace}/deployments'] ?? {}), [
+      'parameters',
+      'get',
+      'post',
+      'delete',
     ]);
-    assert.equal(apps.paths['/apis/apps/v1/deployments']?.get?.operationId, 'listAppsV1DeploymentForAllNamespaces');
+    assert.deepEqual(
+      Object.keys(apps.paths['/apis/apps/v1/namespaces/{namespace}/deployments/{name}'] ?? {}),
+      ['parameters', 'get', 'put', 'patch', 'delete'],
+    );
+    assert.equal(
+      apps.paths['/apis/apps/v1/deployments']?.get?.operationId,
+      'listAppsV1DeploymentForAllNamespaces',
+    );
     const patchOp = apps.paths['/apis/apps/v1/namespaces/{namespace}/deployments/{name}']?.patch;
     assert.equal(patchOp?.operationId, 'patchAppsV1NamespacedDeployment');
     assert.equal(patchOp?.['x-kubernetes-action'], 'patch');
-    assert.deepEqual(patchOp?.parameters?.map((p) => [p.name, p.in, p.schema.type]), [
-      ['dryRun', 'query', 'string'],
-      ['fieldManager', 'query', 'string'],
-      ['fieldValidation', 'query', 'string'],
-      ['force', 'query', 'boolean'],
-    ]);
+    assert.deepEqual(
+      patchOp?.parameters?.map((p) => [p.name, p.in, p.schema.type]),
+      [
+        ['dryRun', 'query', 'string'],
+        ['fieldManager', 'query', 'string'],
+        ['fieldValidation', 'query', 'string'],
+        ['force', 'query', 'boolean'],
+      ],
+    );
     const scale = apps.paths['/apis/apps/v1/namespaces/{namespace}/deployments/{name}/scale']?.get;
-    assert.deepEqual(scale?.responses['200']?.content?.['application/json']?.schema, { $ref: '#/components/schemas/io.k8s.api.autoscaling.v1.Scale' });
+    assert.deepEqual(scale?.responses['200']?.content?.['application/json']?.schema, {
+      $ref: '#/components/schemas/io.k8s.api.autoscaling.v1.Scale',
+    });
 
     const core = documentOf('', 'v1');
     assert.ok(core.paths['/api/v1/nodes/{name}/status']?.patch);
     assert.equal(core.paths['/api/v1/namespaces']?.delete, undefined, 'namespaces have no deletecollection');
-    assert.equal(core.paths['/api/v1/namespaces/{namespace}/pods/{name}/log']?.get?.operationId, 'readCoreV1NamespacedPodLog');
+    assert.equal(
+      core.paths['/api/v1/namespaces/{namespace}/pods/{name}/log']?.get?.operationId,
+      'readCoreV1NamespacedPodLog',
+    );
     assert.ok(core.paths['/api/v1/namespaces/{namespace}/serviceaccounts/{name}/token']?.post);
 
     const reviews = documentOf('authorization.k8s.io', 'v1');
-    assert.deepEqual(Object.keys(reviews.paths['/apis/authorization.k8s.io/v1/selfsubjectaccessreviews'] ?? {}), ['parameters', 'post']);
+    assert.deepEqual(
+      Object.keys(reviews.paths['/apis/authorization.k8s.io/v1/selfsubjectaccessreviews'] ?? {}),
+      ['parameters', 'post'],
+    );
     assert.equal(reviews.paths['/apis/authorization.k8s.io/v1/selfsubjectaccessreviews/{name}'], undefined);
-    assert.equal(documentOf('rbac.authorization.k8s.io', 'v1').paths['/apis/rbac.authorization.k8s.io/v1/roles']?.get?.tags[0], 'rbacAuthorization_v1');
+    assert.equal(
+      documentOf('rbac.authorization.k8s.io', 'v1').paths['/apis/rbac.authorization.k8s.io/v1/roles']?.get
+        ?.tags[0],
+      'rbacAuthorization_v1',
+    );
   });
 
   it('converts to swagger 2.0 with definitions', () => {
     const v2 = JSON.parse(JSON.stringify(openApiV2Document(documents()))) as {
       swagger: string;
-      paths: Record<string, Record<string, { parameters?: Array<{ name: string; in: string; type?: string; schema?: unknown }> }>>;
+      paths: Record<
+        string,
+        Record<string, { parameters?: Array<{ name: string; in: string; type?: string; schema?: unknown }> }>
+      >;
       definitions: Record<string, Schema>;
     };
     assert.equal(v2.swagger, '2.0');
@@ -214,18 +273,24 @@ describe('openapi documents', () => {
       assert.ok(v2.definitions[ref.slice('#/definitions/'.length)], `${ref} does not resolve`);
     }
     assert.ok(refsIn(v2).length > 0);
-    assert.deepEqual(pickType(v2.definitions['io.k8s.apimachinery.pkg.util.intstr.IntOrString']), { type: 'string', format: 'int-or-string' });
+    assert.deepEqual(pickType(v2.definitions['io.k8s.apimachinery.pkg.util.intstr.IntOrString']), {
+      type: 'string',
+      format: 'int-or-string',
+    });
     const strategy = v2.definitions['io.k8s.api.apps.v1.DeploymentSpec']?.properties?.['strategy'];
     assert.equal(strategy?.$ref, '#/definitions/io.k8s.api.apps.v1.DeploymentStrategy');
     assert.equal(strategy?.['x-kubernetes-patch-strategy'], 'retainKeys');
     const patchOp = v2.paths['/apis/apps/v1/namespaces/{namespace}/deployments/{name}']?.['patch'];
-    assert.deepEqual(patchOp?.parameters?.map((p) => [p.name, p.in, p.type]), [
-      ['body', 'body', undefined],
-      ['dryRun', 'query', 'string'],
-      ['fieldManager', 'query', 'string'],
-      ['fieldValidation', 'query', 'string'],
-      ['force', 'query', 'boolean'],
-    ]);
+    assert.deepEqual(
+      patchOp?.parameters?.map((p) => [p.name, p.in, p.type]),
+      [
+        ['body', 'body', undefined],
+        ['dryRun', 'query', 'string'],
+        ['fieldManager', 'query', 'string'],
+        ['fieldValidation', 'query', 'string'],
+        ['force', 'query', 'boolean'],
+      ],
+    );
     assert.ok(v2.definitions['com.example.conformance.v1.Widget']);
   });
 });

@@ -83,10 +83,19 @@ const patch = `${meta}.Patch`;
 const scale = 'io.k8s.api.autoscaling.v1.Scale';
 const tokenRequest = 'io.k8s.api.authentication.v1.TokenRequest';
 const scaleGvk: GroupVersionKind = { group: 'autoscaling', version: 'v1', kind: 'Scale' };
-const tokenRequestGvk: GroupVersionKind = { group: 'authentication.k8s.io', version: 'v1', kind: 'TokenRequest' };
+const tokenRequestGvk: GroupVersionKind = {
+  group: 'authentication.k8s.io',
+  version: 'v1',
+  kind: 'TokenRequest',
+};
 
 const info = { title: 'Kubernetes', version: 'unversioned' };
-const bearerToken = { description: 'Bearer Token authentication', in: 'header', name: 'authorization', type: 'apiKey' };
+const bearerToken = {
+  description: 'Bearer Token authentication',
+  in: 'header',
+  name: 'authorization',
+  type: 'apiKey',
+};
 
 /** `apis/apps/v1` for apps/v1, `api/v1` for the core group. */
 export function groupVersionPath({ group, version }: GroupVersion): string {
@@ -97,7 +106,10 @@ export function groupVersionPath({ group, version }: GroupVersion): string {
  * The `/openapi/v3` index: each group-version path (`api/v1`, `apis/apps/v1`) with the URL of its
  * document. The hash makes clients refetch when the document changes and cache it otherwise.
  */
-export function openApiV3Root(groupVersions: readonly string[], hashOf: (groupVersion: string) => string): OpenApiV3Root {
+export function openApiV3Root(
+  groupVersions: readonly string[],
+  hashOf: (groupVersion: string) => string,
+): OpenApiV3Root {
   const paths: OpenApiV3Root['paths'] = {};
   for (const gv of groupVersions) paths[gv] = { serverRelativeURL: `/openapi/v3/${gv}?hash=${hashOf(gv)}` };
   return { paths };
@@ -131,7 +143,10 @@ const queryParameters: Record<string, [ParameterType, string]> = {
     'string',
     'fieldManager is a name associated with the actor or entity that is making these changes. The value must be less than or 128 characters long, and only contain printable characters, as defined by https://golang.org/pkg/unicode/#IsPrint.',
   ],
-  fieldSelector: ['string', 'A selector to restrict the list of returned objects by their fields. Defaults to everything.'],
+  fieldSelector: [
+    'string',
+    'A selector to restrict the list of returned objects by their fields. Defaults to everything.',
+  ],
   fieldValidation: [
     'string',
     'fieldValidation instructs the server on how to handle objects in the request (POST/PUT/PATCH) containing unknown or duplicate fields. Valid values are: - Ignore: This will ignore any unknown fields that are silently dropped from the object, and will ignore all but the last duplicate field that the decoder encounters. This is the default behavior prior to v1.23. - Warn: This will send a warning via the standard warning response header for each unknown field that is dropped from the object, and for each duplicate field that is encountered. The request will still succeed if there are no other errors, and will only persist the last of any duplicate fields. This is the default in v1.23+ - Strict: This will fail the request with a BadRequest error if any unknown fields would be dropped from the object, or if any duplicate fields are present. The error returned from the server will contain all unknown and duplicate fields encountered.',
@@ -148,7 +163,10 @@ const queryParameters: Record<string, [ParameterType, string]> = {
     'boolean',
     'if set to true, it will trigger an unsafe deletion of the resource in case the normal deletion flow fails with a corrupt object error. The default value is false, and the user must opt in to enable it',
   ],
-  labelSelector: ['string', 'A selector to restrict the list of returned objects by their labels. Defaults to everything.'],
+  labelSelector: [
+    'string',
+    'A selector to restrict the list of returned objects by their labels. Defaults to everything.',
+  ],
   limit: [
     'integer',
     'limit is a maximum number of responses to return for a list call. If more items exist, the server will set the `continue` field on the list metadata to a value that can be used with the same initial query to retrieve the next set of results. This field is not supported if watch is true.',
@@ -185,7 +203,10 @@ const queryParameters: Record<string, [ParameterType, string]> = {
     'boolean',
     'Watch for changes to the described resources and return them as a stream of add, update, and remove notifications. Specify resourceVersion.',
   ],
-  container: ['string', 'The container for which to stream logs. Defaults to only container if there is one container in the pod.'],
+  container: [
+    'string',
+    'The container for which to stream logs. Defaults to only container if there is one container in the pod.',
+  ],
   follow: ['boolean', 'Follow the log stream of the pod. Defaults to false.'],
   limitBytes: [
     'integer',
@@ -193,7 +214,7 @@ const queryParameters: Record<string, [ParameterType, string]> = {
   ],
   insecureSkipTLSVerifyBackend: [
     'boolean',
-    "insecureSkipTLSVerifyBackend indicates that the apiserver should not confirm the validity of the serving certificate of the backend it is connecting to.  This will make the HTTPS connection between the apiserver and the backend insecure.",
+    'insecureSkipTLSVerifyBackend indicates that the apiserver should not confirm the validity of the serving certificate of the backend it is connecting to.  This will make the HTTPS connection between the apiserver and the backend insecure.',
   ],
   previous: ['boolean', 'Return previous terminated container logs. Defaults to false.'],
   sinceSeconds: [
@@ -223,21 +244,59 @@ function queries(...names: string[]): Parameter[] {
 }
 
 const listParameters = [
-  'allowWatchBookmarks', 'continue', 'fieldSelector', 'labelSelector', 'limit', 'resourceVersion',
-  'resourceVersionMatch', 'sendInitialEvents', 'timeoutSeconds', 'watch',
+  'allowWatchBookmarks',
+  'continue',
+  'fieldSelector',
+  'labelSelector',
+  'limit',
+  'resourceVersion',
+  'resourceVersionMatch',
+  'sendInitialEvents',
+  'timeoutSeconds',
+  'watch',
 ];
 const writeParameters = ['dryRun', 'fieldManager', 'fieldValidation'];
-const deleteParameters = ['dryRun', 'gracePeriodSeconds', 'ignoreStoreReadErrorWithClusterBreakingPotential', 'orphanDependents', 'propagationPolicy'];
-const deleteCollectionParameters = [
-  'continue', 'dryRun', 'fieldSelector', 'gracePeriodSeconds', 'ignoreStoreReadErrorWithClusterBreakingPotential',
-  'labelSelector', 'limit', 'orphanDependents', 'propagationPolicy', 'resourceVersion', 'resourceVersionMatch',
-  'sendInitialEvents', 'timeoutSeconds',
+const deleteParameters = [
+  'dryRun',
+  'gracePeriodSeconds',
+  'ignoreStoreReadErrorWithClusterBreakingPotential',
+  'orphanDependents',
+  'propagationPolicy',
 ];
-const logParameters = ['container', 'follow', 'insecureSkipTLSVerifyBackend', 'limitBytes', 'previous', 'sinceSeconds', 'tailLines', 'timestamps'];
+const deleteCollectionParameters = [
+  'continue',
+  'dryRun',
+  'fieldSelector',
+  'gracePeriodSeconds',
+  'ignoreStoreReadErrorWithClusterBreakingPotential',
+  'labelSelector',
+  'limit',
+  'orphanDependents',
+  'propagationPolicy',
+  'resourceVersion',
+  'resourceVersionMatch',
+  'sendInitialEvents',
+  'timeoutSeconds',
+];
+const logParameters = [
+  'container',
+  'follow',
+  'insecureSkipTLSVerifyBackend',
+  'limitBytes',
+  'previous',
+  'sinceSeconds',
+  'tailLines',
+  'timestamps',
+];
 
 /** The PATCH parameters, exactly kube-apiserver's: QueryParamVerifierV3 looks for `fieldValidation`. */
 function patchParameters(): Parameter[] {
-  return [query('dryRun'), query('fieldManager', patchFieldManager), query('fieldValidation'), query('force')];
+  return [
+    query('dryRun'),
+    query('fieldManager', patchFieldManager),
+    query('fieldValidation'),
+    query('force'),
+  ];
 }
 
 function pathParameter(name: string, description: string): Parameter {
@@ -288,7 +347,8 @@ class PathBuilder {
 
   #responses(schema: Schema, codes: Record<string, string>): Operation['responses'] {
     const responses: Operation['responses'] = {};
-    for (const [code, description] of Object.entries(codes)) responses[code] = { content: this.#content(schema), description };
+    for (const [code, description] of Object.entries(codes))
+      responses[code] = { content: this.#content(schema), description };
     responses['401'] = { description: 'Unauthorized' };
     return responses;
   }
@@ -302,7 +362,14 @@ class PathBuilder {
     parameters: Parameter[],
     requestBody?: Operation['requestBody'],
   ): Operation {
-    const operation: Operation = { description, operationId, responses, tags: [tagOf(this.#gv)], 'x-kubernetes-action': action, 'x-kubernetes-group-version-kind': gvk };
+    const operation: Operation = {
+      description,
+      operationId,
+      responses,
+      tags: [tagOf(this.#gv)],
+      'x-kubernetes-action': action,
+      'x-kubernetes-group-version-kind': gvk,
+    };
     if (parameters.length > 0) operation.parameters = parameters;
     if (requestBody !== undefined) operation.requestBody = requestBody;
     return operation;
@@ -317,15 +384,23 @@ class PathBuilder {
     const { kind } = type;
     const gvk: GroupVersionKind = { group: type.group, version: type.version, kind };
     const prefix = `/${groupVersionPath(this.#gv)}`;
-    const collection = type.namespaced ? `${prefix}/namespaces/{namespace}/${type.plural}` : `${prefix}/${type.plural}`;
+    const collection = type.namespaced
+      ? `${prefix}/namespaces/{namespace}/${type.plural}`
+      : `${prefix}/${type.plural}`;
     const item = `${collection}/{name}`;
     const scoped = type.namespaced ? 'Namespaced' : '';
     const id = groupToken(this.#gv);
     const can = (verb: string): boolean => type.verbs.includes(verb);
-    const namespace = pathParameter('namespace', 'object name and auth scope, such as for teams and projects');
+    const namespace = pathParameter(
+      'namespace',
+      'object name and auth scope, such as for teams and projects',
+    );
     const name = pathParameter('name', `name of the ${kind}`);
     const scopeParameters = type.namespaced ? [namespace] : [];
-    const body = (schema: Schema): Operation['requestBody'] => ({ content: { '*/*': { schema } }, required: true });
+    const body = (schema: Schema): Operation['requestBody'] => ({
+      content: { '*/*': { schema } },
+      required: true,
+    });
     const patchBody: Operation['requestBody'] = {
       content: Object.fromEntries(
         [
@@ -340,19 +415,49 @@ class PathBuilder {
 
     if (can('list') && type.namespaced) {
       const all = this.#item(`${prefix}/${type.plural}`, queries(...[...listParameters, 'pretty'].sort()));
-      all.get = this.#operation('list', `list${id}${kind}ForAllNamespaces`, `list or watch objects of kind ${kind}`, gvk, this.#responses(ref(names.list), { '200': 'OK' }), []);
+      all.get = this.#operation(
+        'list',
+        `list${id}${kind}ForAllNamespaces`,
+        `list or watch objects of kind ${kind}`,
+        gvk,
+        this.#responses(ref(names.list), { '200': 'OK' }),
+        [],
+      );
     }
     if (can('list') || can('create') || can('deletecollection')) {
       const path = this.#item(collection, [...scopeParameters, query('pretty')]);
       if (can('list')) {
-        path.get = this.#operation('list', `list${id}${scoped}${kind}`, `list or watch objects of kind ${kind}`, gvk, this.#responses(ref(names.list), { '200': 'OK' }), queries(...listParameters));
+        path.get = this.#operation(
+          'list',
+          `list${id}${scoped}${kind}`,
+          `list or watch objects of kind ${kind}`,
+          gvk,
+          this.#responses(ref(names.list), { '200': 'OK' }),
+          queries(...listParameters),
+        );
       }
       if (can('create')) {
         const codes = { '200': 'OK', '201': 'Created', '202': 'Accepted' };
-        path.post = this.#operation('post', `create${id}${scoped}${kind}`, `create a ${kind}`, gvk, this.#responses(ref(names.kind), codes), queries(...writeParameters), body(ref(names.kind)));
+        path.post = this.#operation(
+          'post',
+          `create${id}${scoped}${kind}`,
+          `create a ${kind}`,
+          gvk,
+          this.#responses(ref(names.kind), codes),
+          queries(...writeParameters),
+          body(ref(names.kind)),
+        );
       }
       if (can('deletecollection')) {
-        path.delete = this.#operation('deletecollection', `delete${id}Collection${scoped}${kind}`, `delete collection of ${kind}`, gvk, this.#responses(ref(status), { '200': 'OK' }), queries(...deleteCollectionParameters), body(ref(deleteOptions)));
+        path.delete = this.#operation(
+          'deletecollection',
+          `delete${id}Collection${scoped}${kind}`,
+          `delete collection of ${kind}`,
+          gvk,
+          this.#responses(ref(status), { '200': 'OK' }),
+          queries(...deleteCollectionParameters),
+          body(ref(deleteOptions)),
+        );
       }
     }
     if (type.virtual) return;
@@ -360,35 +465,107 @@ class PathBuilder {
     const itemParameters = [name, ...scopeParameters, query('pretty')];
     if (can('get') || can('update') || can('patch') || can('delete')) {
       const path = this.#item(item, itemParameters);
-      if (can('get')) path.get = this.#operation('get', `read${id}${scoped}${kind}`, `read the specified ${kind}`, gvk, this.#responses(ref(names.kind), { '200': 'OK' }), []);
+      if (can('get'))
+        path.get = this.#operation(
+          'get',
+          `read${id}${scoped}${kind}`,
+          `read the specified ${kind}`,
+          gvk,
+          this.#responses(ref(names.kind), { '200': 'OK' }),
+          [],
+        );
       if (can('update')) {
-        path.put = this.#operation('put', `replace${id}${scoped}${kind}`, `replace the specified ${kind}`, gvk, this.#responses(ref(names.kind), { '200': 'OK', '201': 'Created' }), queries(...writeParameters), body(ref(names.kind)));
+        path.put = this.#operation(
+          'put',
+          `replace${id}${scoped}${kind}`,
+          `replace the specified ${kind}`,
+          gvk,
+          this.#responses(ref(names.kind), { '200': 'OK', '201': 'Created' }),
+          queries(...writeParameters),
+          body(ref(names.kind)),
+        );
       }
       if (can('patch')) {
-        path.patch = this.#operation('patch', `patch${id}${scoped}${kind}`, `partially update the specified ${kind}`, gvk, this.#responses(ref(names.kind), { '200': 'OK', '201': 'Created' }), patchParameters(), patchBody);
+        path.patch = this.#operation(
+          'patch',
+          `patch${id}${scoped}${kind}`,
+          `partially update the specified ${kind}`,
+          gvk,
+          this.#responses(ref(names.kind), { '200': 'OK', '201': 'Created' }),
+          patchParameters(),
+          patchBody,
+        );
       }
       if (can('delete')) {
-        path.delete = this.#operation('delete', `delete${id}${scoped}${kind}`, `delete a ${kind}`, gvk, this.#responses(ref(status), { '200': 'OK', '202': 'Accepted' }), queries(...deleteParameters), body(ref(deleteOptions)));
+        path.delete = this.#operation(
+          'delete',
+          `delete${id}${scoped}${kind}`,
+          `delete a ${kind}`,
+          gvk,
+          this.#responses(ref(status), { '200': 'OK', '202': 'Accepted' }),
+          queries(...deleteParameters),
+          body(ref(deleteOptions)),
+        );
       }
     }
 
     const subresource = (sub: string, label: string, schemaName: string, subGvk: GroupVersionKind): void => {
       const path = this.#item(`${item}/${sub}`, itemParameters);
       const suffix = capitalize(sub);
-      path.get = this.#operation('get', `read${id}${scoped}${kind}${suffix}`, `read ${label} of the specified ${kind}`, subGvk, this.#responses(ref(schemaName), { '200': 'OK' }), []);
-      path.put = this.#operation('put', `replace${id}${scoped}${kind}${suffix}`, `replace ${label} of the specified ${kind}`, subGvk, this.#responses(ref(schemaName), { '200': 'OK', '201': 'Created' }), queries(...writeParameters), body(ref(schemaName)));
-      path.patch = this.#operation('patch', `patch${id}${scoped}${kind}${suffix}`, `partially update ${label} of the specified ${kind}`, subGvk, this.#responses(ref(schemaName), { '200': 'OK', '201': 'Created' }), patchParameters(), patchBody);
+      path.get = this.#operation(
+        'get',
+        `read${id}${scoped}${kind}${suffix}`,
+        `read ${label} of the specified ${kind}`,
+        subGvk,
+        this.#responses(ref(schemaName), { '200': 'OK' }),
+        [],
+      );
+      path.put = this.#operation(
+        'put',
+        `replace${id}${scoped}${kind}${suffix}`,
+        `replace ${label} of the specified ${kind}`,
+        subGvk,
+        this.#responses(ref(schemaName), { '200': 'OK', '201': 'Created' }),
+        queries(...writeParameters),
+        body(ref(schemaName)),
+      );
+      path.patch = this.#operation(
+        'patch',
+        `patch${id}${scoped}${kind}${suffix}`,
+        `partially update ${label} of the specified ${kind}`,
+        subGvk,
+        this.#responses(ref(schemaName), { '200': 'OK', '201': 'Created' }),
+        patchParameters(),
+        patchBody,
+      );
     };
     if (type.subresources.status) subresource('status', 'status', names.kind, gvk);
     if (type.subresources.scale) subresource('scale', 'scale', scale, scaleGvk);
     if (type.subresources.log) {
       const path = this.#item(`${item}/log`, [...itemParameters, ...queries(...logParameters)]);
-      const text = Object.fromEntries(['text/plain', 'application/json', 'application/yaml'].map((t) => [t, { schema: { type: 'string' } as Schema }]));
-      path.get = this.#operation('get', `read${id}${scoped}${kind}Log`, `read log of the specified ${kind}`, gvk, { '200': { content: text, description: 'OK' }, '401': { description: 'Unauthorized' } }, []);
+      const text: Record<string, { schema: Schema }> = {};
+      for (const t of ['text/plain', 'application/json', 'application/yaml'])
+        text[t] = { schema: { type: 'string' } };
+      path.get = this.#operation(
+        'get',
+        `read${id}${scoped}${kind}Log`,
+        `read log of the specified ${kind}`,
+        gvk,
+        { '200': { content: text, description: 'OK' }, '401': { description: 'Unauthorized' } },
+        [],
+      );
     }
     if (type.subresources.token) {
       const path = this.#item(`${item}/token`, itemParameters);
-      path.post = this.#operation('post', `create${id}${scoped}${kind}Token`, `create token of a ${kind}`, tokenRequestGvk, this.#responses(ref(tokenRequest), { '200': 'OK', '201': 'Created', '202': 'Accepted' }), queries(...writeParameters), body(ref(tokenRequest)));
+      path.post = this.#operation(
+        'post',
+        `create${id}${scoped}${kind}Token`,
+        `create token of a ${kind}`,
+        tokenRequestGvk,
+        this.#responses(ref(tokenRequest), { '200': 'OK', '201': 'Created', '202': 'Accepted' }),
+        queries(...writeParameters),
+        body(ref(tokenRequest)),
+      );
     }
   }
 }
@@ -436,7 +613,8 @@ function customResourceListComponent(type: ResourceType, itemName: string): Sche
       kind: { description: kindDescription, type: 'string' },
       metadata: {
         allOf: [ref(listMeta)],
-        description: 'Standard list metadata. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata',
+        description:
+          'Standard list metadata. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata',
       },
     },
     required: ['items'],
@@ -450,7 +628,8 @@ function refsIn(value: unknown, prefix: string, into: Set<string>): void {
     for (const item of value) refsIn(item, prefix, into);
   } else if (typeof value === 'object' && value !== null) {
     for (const [key, child] of Object.entries(value)) {
-      if (key === '$ref' && typeof child === 'string' && child.startsWith(prefix)) into.add(child.slice(prefix.length));
+      if (key === '$ref' && typeof child === 'string' && child.startsWith(prefix))
+        into.add(child.slice(prefix.length));
       else refsIn(child, prefix, into);
     }
   }
@@ -502,7 +681,10 @@ export function openApiV3Document(
       all[kind] = customResourceComponent(type, crdSchemas?.get(type.plural));
       all[names.list] = customResourceListComponent(type, kind);
     } else {
-      names = { kind: type.schemaName, list: `${type.schemaName.slice(0, type.schemaName.lastIndexOf('.'))}.${type.listKind}` };
+      names = {
+        kind: type.schemaName,
+        list: `${type.schemaName.slice(0, type.schemaName.lastIndexOf('.'))}.${type.listKind}`,
+      };
     }
     builder.add(type, names, type.schemaName !== undefined);
   }
@@ -530,7 +712,8 @@ export function openApiV2Document(documents: readonly OpenApiV3Document[]): Open
   const definitions: Record<string, Schema> = {};
   for (const document of documents) {
     for (const [path, item] of Object.entries(document.paths)) paths[path] = v2PathItem(item);
-    for (const [name, schema] of Object.entries(document.components.schemas)) definitions[name] = v2Schema(schema);
+    for (const [name, schema] of Object.entries(document.components.schemas))
+      definitions[name] = v2Schema(schema);
   }
   return {
     swagger: '2.0',
@@ -572,7 +755,10 @@ function v2Operation(operation: Operation): Record<string, unknown> {
     const entries = Object.entries(response.content ?? {});
     for (const [type] of entries) produces.add(type);
     const schema = entries[0]?.[1].schema;
-    v2Responses[code] = schema === undefined ? { description: response.description } : { description: response.description, schema: v2Schema(schema) };
+    v2Responses[code] =
+      schema === undefined
+        ? { description: response.description }
+        : { description: response.description, schema: v2Schema(schema) };
   }
   out['produces'] = [...produces];
   out['responses'] = v2Responses;
@@ -585,8 +771,15 @@ function v2Schema(schema: Schema): Schema {
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(schema)) {
     if (key === '$ref' && typeof value === 'string') out[key] = value.replace(v3Prefix, v2Prefix);
-    else if (key === 'properties') out[key] = Object.fromEntries(Object.entries(value as Record<string, Schema>).map(([k, v]) => [k, v2Schema(v)]));
-    else if ((key === 'items' || key === 'additionalProperties' || key === 'not') && typeof value === 'object') out[key] = v2Schema(value as Schema);
+    else if (key === 'properties')
+      out[key] = Object.fromEntries(
+        Object.entries(value as Record<string, Schema>).map(([k, v]) => [k, v2Schema(v)]),
+      );
+    else if (
+      (key === 'items' || key === 'additionalProperties' || key === 'not') &&
+      typeof value === 'object'
+    )
+      out[key] = v2Schema(value as Schema);
     else if (key === 'allOf') out[key] = (value as Schema[]).map(v2Schema);
     else if (key === 'oneOf' || key === 'anyOf' || key === 'nullable') continue;
     else out[key] = value;
@@ -598,6 +791,11 @@ function v2Schema(schema: Schema): Schema {
     out['$ref'] = allOf[0].$ref;
   }
   // IntOrString and Quantity, which v3 writes as oneOf
-  if (schema.oneOf !== undefined && out['type'] === undefined && schema.oneOf.some((s) => s.type === 'string')) out['type'] = 'string';
-  return out as Schema;
+  if (
+    schema.oneOf !== undefined &&
+    out['type'] === undefined &&
+    schema.oneOf.some((s) => s.type === 'string')
+  )
+    out['type'] = 'string';
+  return out;
 }

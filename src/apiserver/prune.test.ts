@@ -10,7 +10,10 @@ it('drops unknown fields, keeps preserved subtrees and reports paths', () => {
         type: 'object' as const,
         properties: {
           size: { type: 'integer' as const },
-          items: { type: 'array' as const, items: { type: 'object' as const, properties: { name: { type: 'string' as const } } } },
+          items: {
+            type: 'array' as const,
+            items: { type: 'object' as const, properties: { name: { type: 'string' as const } } },
+          },
           blob: { type: 'object' as const, 'x-kubernetes-preserve-unknown-fields': true },
           labels: { type: 'object' as const, additionalProperties: { type: 'string' as const } },
         },
@@ -21,7 +24,13 @@ it('drops unknown fields, keeps preserved subtrees and reports paths', () => {
     apiVersion: 'x/v1',
     kind: 'W',
     metadata: { name: 'a' },
-    spec: { size: 1, extra: true, items: [{ name: 'n', bad: 1 }], blob: { anything: { deep: 1 } }, labels: { a: 'b' } },
+    spec: {
+      size: 1,
+      extra: true,
+      items: [{ name: 'n', bad: 1 }],
+      blob: { anything: { deep: 1 } },
+      labels: { a: 'b' },
+    },
     other: 1,
   };
   const dropped = pruneUnknownFields(obj, { schema, components: {} });

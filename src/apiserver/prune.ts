@@ -3,7 +3,13 @@
  * its Go struct or prunes a custom resource. The dropped paths feed field validation
  * (Strict → error, Warn → warning, Ignore → silent).
  */
-import { fieldSchema, itemSchema, preservesUnknownFields, resolve, type SchemaCursor } from '../api/schema.ts';
+import {
+  fieldSchema,
+  itemSchema,
+  preservesUnknownFields,
+  resolve,
+  type SchemaCursor,
+} from '../api/schema.ts';
 import { isObject } from '../base/json.ts';
 
 const rootFields = new Set(['apiVersion', 'kind', 'metadata']);
@@ -31,7 +37,12 @@ function walk(value: unknown, cursor: SchemaCursor, path: string, root: boolean,
     if (child === undefined) {
       if (embedded && rootFields.has(key)) continue;
       if (schema.additionalProperties === true || preservesUnknownFields(cursor)) continue;
-      if (schema.properties === undefined && schema.additionalProperties === undefined && schema.type !== 'object') continue;
+      if (
+        schema.properties === undefined &&
+        schema.additionalProperties === undefined &&
+        schema.type !== 'object'
+      )
+        continue;
       unknown.push(childPath);
       delete value[key];
       continue;

@@ -31,7 +31,8 @@ export function parseLabelSelector(text: string): Selector {
     if (s[i] === '!') {
       i++;
       const key = readToken();
-      if (!key) throw new BadRequestError(`unable to parse requirement: found '!' without a key in "${text}"`);
+      if (!key)
+        throw new BadRequestError(`unable to parse requirement: found '!' without a key in "${text}"`);
       requirements.push({ key, op: '!' });
     } else {
       const key = readToken();
@@ -48,21 +49,29 @@ export function parseLabelSelector(text: string): Selector {
       } else {
         const word = readToken();
         if (word !== 'in' && word !== 'notin') {
-          throw new BadRequestError(`unable to parse requirement: found '${word}', expected: in, notin, =, ==, !=, or end of string`);
+          throw new BadRequestError(
+            `unable to parse requirement: found '${word}', expected: in, notin, =, ==, !=, or end of string`,
+          );
         }
         skipSpace();
-        if (s[i] !== '(') throw new BadRequestError(`unable to parse requirement: found '${s[i] ?? ''}', expected: '('`);
+        if (s[i] !== '(')
+          throw new BadRequestError(`unable to parse requirement: found '${s[i] ?? ''}', expected: '('`);
         i++;
         const close = s.indexOf(')', i);
         if (close < 0) throw new BadRequestError(`unable to parse requirement: missing ')' in "${text}"`);
-        const values = s.slice(i, close).split(',').map((v) => v.trim()).filter((v) => v !== '');
+        const values = s
+          .slice(i, close)
+          .split(',')
+          .map((v) => v.trim())
+          .filter((v) => v !== '');
         i = close + 1;
         requirements.push({ key, op: word, values });
       }
     }
     skipSpace();
     if (i < s.length) {
-      if (s[i] !== ',') throw new BadRequestError(`unable to parse requirement: found '${s[i]}', expected: ','`);
+      if (s[i] !== ',')
+        throw new BadRequestError(`unable to parse requirement: found '${s[i]}', expected: ','`);
       i++;
     }
   }
@@ -110,7 +119,11 @@ export function matchesLabels(selector: Selector, object: KubeObject): boolean {
  * The fields a field selector can name: metadata.name and metadata.namespace everywhere, plus the
  * per-kind ones kube-apiserver registers (involvedObject.*, status.phase, spec.nodeName, type, …).
  */
-export function fieldValue(object: KubeObject, key: string, allowed: ReadonlySet<string>): string | undefined {
+export function fieldValue(
+  object: KubeObject,
+  key: string,
+  allowed: ReadonlySet<string>,
+): string | undefined {
   if (key !== 'metadata.name' && key !== 'metadata.namespace' && !allowed.has(key)) {
     throw new BadRequestError(`field label not supported: ${key}`);
   }
@@ -126,12 +139,33 @@ export function matchesFields(selector: Selector, object: KubeObject, allowed: R
 
 /** Field selectors per kind, as kube-apiserver registers them (kind → extra field labels). */
 export const fieldLabels: Record<string, ReadonlySet<string>> = {
-  Pod: new Set(['spec.nodeName', 'spec.restartPolicy', 'spec.schedulerName', 'spec.serviceAccountName', 'spec.hostNetwork', 'status.phase', 'status.podIP', 'status.nominatedNodeName']),
+  Pod: new Set([
+    'spec.nodeName',
+    'spec.restartPolicy',
+    'spec.schedulerName',
+    'spec.serviceAccountName',
+    'spec.hostNetwork',
+    'status.phase',
+    'status.podIP',
+    'status.nominatedNodeName',
+  ]),
   Event: new Set([
-    'involvedObject.kind', 'involvedObject.namespace', 'involvedObject.name', 'involvedObject.uid',
-    'involvedObject.apiVersion', 'involvedObject.resourceVersion', 'involvedObject.fieldPath',
-    'reason', 'reportingComponent', 'source', 'type',
-    'regarding.kind', 'regarding.namespace', 'regarding.name', 'regarding.uid', 'reportingController',
+    'involvedObject.kind',
+    'involvedObject.namespace',
+    'involvedObject.name',
+    'involvedObject.uid',
+    'involvedObject.apiVersion',
+    'involvedObject.resourceVersion',
+    'involvedObject.fieldPath',
+    'reason',
+    'reportingComponent',
+    'source',
+    'type',
+    'regarding.kind',
+    'regarding.namespace',
+    'regarding.name',
+    'regarding.uid',
+    'reportingController',
   ]),
   Secret: new Set(['type']),
   Namespace: new Set(['status.phase']),

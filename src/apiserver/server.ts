@@ -3,7 +3,12 @@
  * resource verbs, watch, Tables, and the server's own controllers, over one Storage shared by every
  * logical cluster.
  */
-import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import {
+  createServer as createHttpServer,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { createHash } from 'node:crypto';
@@ -35,7 +40,12 @@ import { decodeBody, readBody, writeError, writeJson } from './http/respond.ts';
 import { openApiV3Document, openApiV3Root, openApiV2Document } from './openapi.ts';
 import { patchTypeOfContentType } from './patch/index.ts';
 import { toTable } from './printing/table.ts';
-import { managerFromUserAgent, timestamp, type FieldValidation, type RequestContext } from './registry/context.ts';
+import {
+  managerFromUserAgent,
+  timestamp,
+  type FieldValidation,
+  type RequestContext,
+} from './registry/context.ts';
 import type { DeleteOptions, ListOptions, Subresource } from './registry/store.ts';
 import type { ServedType } from './registry/types.ts';
 import { parseFieldSelector, parseLabelSelector } from './selectors.ts';
@@ -62,7 +72,13 @@ export interface ApiServerOptions {
   gracefulPods?: boolean;
   bookmarkIntervalMs?: number;
   /** Serves pods/log (the embedded node); without it the endpoint answers that no node runs the pod. */
-  podLogs?: (cluster: string, namespace: string, name: string, query: URLSearchParams, res: ServerResponse) => void;
+  podLogs?: (
+    cluster: string,
+    namespace: string,
+    name: string,
+    query: URLSearchParams,
+    res: ServerResponse,
+  ) => void;
   log?: (message: string, fields?: Record<string, unknown>) => void;
 }
 
@@ -83,16 +99,22 @@ export class ApiServer {
   constructor(options: ApiServerOptions) {
     this.#options = options;
     this.storage = options.storage;
-    this.#auth = new TokenAuthenticator({ serviceAccountKey: options.serviceAccountKey, adminToken: options.adminToken });
+    this.#auth = new TokenAuthenticator({
+      serviceAccountKey: options.serviceAccountKey,
+      adminToken: options.adminToken,
+    });
     const clusterOf = (name: string) => this.#clusters.get(name);
-    this.#reactor = new Reactor((error) => this.#log('controller error', { error: String((error as Error)?.stack ?? error) }));
+    this.#reactor = new Reactor((error) =>
+      this.#log('controller error', { error: String((error as Error)?.stack ?? error) }),
+    );
     this.#gc = new GarbageCollector(this.storage, clusterOf);
     this.#namespaces = new NamespaceController(clusterOf);
     this.#reactor.add(crdController(clusterOf));
     this.#reactor.add(this.#gc.handle);
     this.#reactor.add(this.#namespaces.handle);
     this.#reactor.add((event) => {
-      if (event.key.includes('/rbac.authorization.k8s.io/')) clusterOf(event.key.slice(1, event.key.indexOf('/', 1)))?.invalidateAuthorizer();
+      if (event.key.includes('/rbac.authorization.k8s.io/'))
+        clusterOf(event.key.slice(1, event.key.indexOf('/', 1)))?.invalidateAuthorizer();
     });
     this.#unsubscribe = this.storage.subscribe((event) => this.#reactor.push(event));
     for (const name of this.#storedClusterNames()) this.#openCluster(name);
@@ -111,9 +133,13 @@ export class ApiServer {
     return [...this.#clusters.keys()];
   }
 
-  async listen(options: { host?: string; port?: number; tls?: { cert: string; key: string } } = {}): Promise<{ port: number; url: string }> {
+  async listen(
+    options: { host?: string; port?: number; tls?: { cert: string; key: string } } = {},
+  ): Promise<{ port: number; url: string }> {
     const handler = (req: IncomingMessage, res: ServerResponse) => void this.handle(req, res);
-    const server = options.tls ? createHttpsServer({ cert: options.tls.cert, key: options.tls.key }, handler) : createHttpServer(handler);
+    const server = options.tls
+      ? createHttpsServer({ cert: options.tls.cert, key: options.tls.key }, handler)
+      : createHttpServer(handler);
     server.keepAliveTimeout = 65_000;
     server.headersTimeout = 66_000;
     server.requestTimeout = 0;
@@ -148,7 +174,12 @@ export class ApiServer {
     try {
       await this.#route(req, res);
     } catch (error) {
-      if (!(error instanceof KeelsonError)) this.#log('request failed', { method: req.method, url: req.url, error: String((error as Error)?.stack ?? error) });
+      if (!(error instanceof KeelsonError))
+        this.#log('request failed', {
+          method: req.method,
+          url: req.url,
+          error: String((error as Error)?.stack ?? error),
+        });
       writeError(res, error);
     }
   }
@@ -162,7 +193,10 @@ export class ApiServer {
     const info = parseRequestInfo(method, url.pathname, query);
     const path = info.path.replace(/\/+$/, '') || '/';
 
-    if (['/healthz', '/livez', '/readyz', '/healthz/ping', '/livez/ping', '/readyz/ping'].includes(path) || path.startsWith('/healthz/')) {
+    if (
+      ['/healthz', '/livez', '/readyz', '/healthz/ping', '/livez/ping', '/readyz/ping'].includes(path) ||
+      path.startsWith('/healthz/')
+    ) {
       res.writeHead(200, { 'Content-Type': 'text/plain; charset=utf-8' });
       res.end('ok');
       return;
@@ -174,7 +208,17 @@ export class ApiServer {
     const cluster = this.cluster(info.cluster);
 
     if (!info.resourceRequest) {
-      this.#authorize(cluster, { user, verb: info.verb, resourceRequest: false, apiGroup: '', resource: '', subresource: '', namespace: '', name: '', path });
+      this.#authorize(cluster, {
+        user,
+        verb: info.verb,
+        resourceRequest: false,
+        apiGroup: '',
+        resource: '',
+        subresource: '',
+        namespace: '',
+        name: '',
+        path,
+      });
       return this.#nonResource(req, res, cluster, info, path);
     }
     const type = cluster.types.lookup(info.group, info.version, info.resource);
@@ -198,16 +242,39 @@ export class ApiServer {
     const token = /^bearer\s+(.+)$/i.exec(header)?.[1]?.trim();
     if (token) {
       const cluster = this.#clusters.get(info.cluster);
-      const user = this.#auth.authenticate(token, new Date(), (namespace, name) => {
-        if (!cluster) return undefined;
-        const sa = cluster.store.storage.get(cluster.store.key(cluster.type('', 'v1', 'serviceaccounts'), namespace, name));
-        return sa && { uid: sa.value.metadata.uid ?? '', ...(sa.value.metadata.deletionTimestamp !== undefined && { deletionTimestamp: sa.value.metadata.deletionTimestamp }) };
-      }, (kind, namespace, name) => {
-        if (!cluster) return undefined;
-        const plural = kind === 'Pod' ? 'pods' : kind === 'Secret' ? 'secrets' : 'nodes';
-        const obj = cluster.store.storage.get(cluster.store.key(cluster.type('', 'v1', plural), namespace, name));
-        return obj && { uid: obj.value.metadata.uid ?? '', ...(obj.value.metadata.deletionTimestamp !== undefined && { deletionTimestamp: obj.value.metadata.deletionTimestamp }) };
-      });
+      const user = this.#auth.authenticate(
+        token,
+        new Date(),
+        (namespace, name) => {
+          if (!cluster) return undefined;
+          const sa = cluster.store.storage.get(
+            cluster.store.key(cluster.type('', 'v1', 'serviceaccounts'), namespace, name),
+          );
+          return (
+            sa && {
+              uid: sa.value.metadata.uid ?? '',
+              ...(sa.value.metadata.deletionTimestamp !== undefined && {
+                deletionTimestamp: sa.value.metadata.deletionTimestamp,
+              }),
+            }
+          );
+        },
+        (kind, namespace, name) => {
+          if (!cluster) return undefined;
+          const plural = kind === 'Pod' ? 'pods' : kind === 'Secret' ? 'secrets' : 'nodes';
+          const obj = cluster.store.storage.get(
+            cluster.store.key(cluster.type('', 'v1', plural), namespace, name),
+          );
+          return (
+            obj && {
+              uid: obj.value.metadata.uid ?? '',
+              ...(obj.value.metadata.deletionTimestamp !== undefined && {
+                deletionTimestamp: obj.value.metadata.deletionTimestamp,
+              }),
+            }
+          );
+        },
+      );
       if (user) return user;
     }
     throw new KeelsonError('KEELSON_UNAUTHORIZED', 'Unauthorized');
@@ -219,16 +286,38 @@ export class ApiServer {
     if (!decision.allowed) throw forbiddenError(attrs, decision.reason);
   }
 
-  #nonResource(req: IncomingMessage, res: ServerResponse, cluster: LogicalCluster, info: RequestInfo, path: string): void {
-    if (info.verb !== 'get' && info.verb !== 'head') throw new KeelsonError('KEELSON_METHOD_NOT_ALLOWED', `the server does not allow this method on the requested resource`);
+  #nonResource(
+    req: IncomingMessage,
+    res: ServerResponse,
+    cluster: LogicalCluster,
+    info: RequestInfo,
+    path: string,
+  ): void {
+    if (info.verb !== 'get' && info.verb !== 'head')
+      throw new KeelsonError(
+        'KEELSON_METHOD_NOT_ALLOWED',
+        `the server does not allow this method on the requested resource`,
+      );
     const accept = req.headers.accept;
     const groups = groupTypes(cluster.types.all());
     if (path === '/api') {
-      if (wantsAggregated(accept)) return writeJson(res, 200, aggregatedDiscovery(groups.filter((g) => g.group === '')), aggregatedContentType);
+      if (wantsAggregated(accept))
+        return writeJson(
+          res,
+          200,
+          aggregatedDiscovery(groups.filter((g) => g.group === '')),
+          aggregatedContentType,
+        );
       return writeJson(res, 200, apiVersions(this.#address));
     }
     if (path === '/apis') {
-      if (wantsAggregated(accept)) return writeJson(res, 200, aggregatedDiscovery(groups.filter((g) => g.group !== '')), aggregatedContentType);
+      if (wantsAggregated(accept))
+        return writeJson(
+          res,
+          200,
+          aggregatedDiscovery(groups.filter((g) => g.group !== '')),
+          aggregatedContentType,
+        );
       return writeJson(res, 200, apiGroupList(groups));
     }
     if (info.apiPrefix !== '' && info.version === '' && info.group !== '') {
@@ -245,8 +334,14 @@ export class ApiServer {
       if (g) return writeJson(res, 200, { kind: 'APIGroup', apiVersion: 'v1', ...apiGroup(g) });
     }
     if (path === '/openapi/v3') {
-      const gvs = groups.flatMap((g) => [...g.versions.keys()].map((v) => (g.group === '' ? `api/${v}` : `apis/${g.group}/${v}`)));
-      return writeJson(res, 200, openApiV3Root(gvs, (gv) => this.#openApiHash(cluster, gv)));
+      const gvs = groups.flatMap((g) =>
+        [...g.versions.keys()].map((v) => (g.group === '' ? `api/${v}` : `apis/${g.group}/${v}`)),
+      );
+      return writeJson(
+        res,
+        200,
+        openApiV3Root(gvs, (gv) => this.#openApiHash(cluster, gv)),
+      );
     }
     if (path.startsWith('/openapi/v3/')) {
       const gv = path.slice('/openapi/v3/'.length);
@@ -261,7 +356,11 @@ export class ApiServer {
       if ((accept ?? '').includes('protobuf') && !(accept ?? '').includes('json')) {
         throw new KeelsonError('KEELSON_NOT_ACCEPTABLE', 'only application/json is served for /openapi/v2');
       }
-      const documents = groups.flatMap((g) => [...g.versions.entries()].map(([version, types]) => openApiV3Document({ group: g.group, version }, types, builtinComponents, crdSchemas(types))));
+      const documents = groups.flatMap((g) =>
+        [...g.versions.entries()].map(([version, types]) =>
+          openApiV3Document({ group: g.group, version }, types, builtinComponents, crdSchemas(types)),
+        ),
+      );
       return writeJson(res, 200, openApiV2Document(documents));
     }
     throw new NotFoundError('the server could not find the requested resource');
@@ -272,33 +371,73 @@ export class ApiServer {
   }
 
   #openApiHash(cluster: LogicalCluster, gv: string): string {
-    const types = cluster.types.all().filter((t) => (t.group === '' ? `api/${t.version}` : `apis/${t.group}/${t.version}`) === gv);
-    const crdPart = types.filter((t) => t.crd).map((t) => JSON.stringify([t.plural, t.crd?.openApiSchema ?? null, t.subresources]));
-    return createHash('sha512').update(gv).update(crdPart.join('|')).update(serverVersion.gitVersion).digest('hex').slice(0, 32).toUpperCase();
+    const types = cluster.types
+      .all()
+      .filter((t) => (t.group === '' ? `api/${t.version}` : `apis/${t.group}/${t.version}`) === gv);
+    const crdPart = types
+      .filter((t) => t.crd)
+      .map((t) => JSON.stringify([t.plural, t.crd?.openApiSchema ?? null, t.subresources]));
+    return createHash('sha512')
+      .update(gv)
+      .update(crdPart.join('|'))
+      .update(serverVersion.gitVersion)
+      .digest('hex')
+      .slice(0, 32)
+      .toUpperCase();
   }
 
   // --- resources -------------------------------------------------------------------------------
 
-  async #resource(req: IncomingMessage, res: ServerResponse, cluster: LogicalCluster, type: ServedType, info: RequestInfo, query: URLSearchParams, user: UserInfo): Promise<void> {
+  async #resource(
+    req: IncomingMessage,
+    res: ServerResponse,
+    cluster: LogicalCluster,
+    type: ServedType,
+    info: RequestInfo,
+    query: URLSearchParams,
+    user: UserInfo,
+  ): Promise<void> {
     const store = cluster.store;
     const ns = info.namespace;
-    if (type.namespaced && ns === '' && !['list', 'watch'].includes(info.verb) && !(type.kind === 'Namespace')) {
+    if (
+      type.namespaced &&
+      ns === '' &&
+      !['list', 'watch'].includes(info.verb) &&
+      !(type.kind === 'Namespace')
+    ) {
       throw new NotFoundError('the server could not find the requested resource');
     }
-    if (!type.namespaced && ns !== '' && type.kind !== 'Namespace') throw new NotFoundError('the server could not find the requested resource');
+    if (!type.namespaced && ns !== '' && type.kind !== 'Namespace')
+      throw new NotFoundError('the server could not find the requested resource');
     const verb = info.verb;
-    if (!type.verbs.includes(verb) && !(info.subresource !== '' && ['get', 'update', 'patch', 'create'].includes(verb))) {
-      throw new KeelsonError('KEELSON_METHOD_NOT_ALLOWED', `the server does not allow this method on the requested resource`);
+    if (
+      !type.verbs.includes(verb) &&
+      !(info.subresource !== '' && ['get', 'update', 'patch', 'create'].includes(verb))
+    ) {
+      throw new KeelsonError(
+        'KEELSON_METHOD_NOT_ALLOWED',
+        `the server does not allow this method on the requested resource`,
+      );
     }
     const ctx = this.#context(req, query, user);
     const subresource = this.#subresource(type, info);
     const accept = req.headers.accept ?? '';
     const asTable = tableAccept.test(accept) && !info.subresource;
     const encodeOne = (object: KubeObject) =>
-      asTable ? toTable(type, [object], { now: new Date(), includeObject: includeObject(query), ...(type.crd && { printerColumns: type.crd.printerColumns }) }) : object;
+      asTable
+        ? toTable(type, [object], {
+            now: new Date(),
+            includeObject: includeObject(query),
+            ...(type.crd && { printerColumns: type.crd.printerColumns }),
+          })
+        : object;
 
     if (type.virtual) {
-      if (verb !== 'create') throw new KeelsonError('KEELSON_METHOD_NOT_ALLOWED', 'the server does not allow this method on the requested resource');
+      if (verb !== 'create')
+        throw new KeelsonError(
+          'KEELSON_METHOD_NOT_ALLOWED',
+          'the server does not allow this method on the requested resource',
+        );
       const body = await this.#body(req);
       return writeJson(res, 201, this.#review(cluster, type, body, user));
     }
@@ -307,7 +446,12 @@ export class ApiServer {
       case 'get': {
         if (info.subresource === 'log') return this.#podLog(cluster, ns, info.name, query, res);
         if (subresource === 'scale') return writeJson(res, 200, store.getScale(type, ns, info.name));
-        return writeJson(res, 200, encodeOne(store.get(type, ns, info.name)), asTable ? tableContentType : 'application/json');
+        return writeJson(
+          res,
+          200,
+          encodeOne(store.get(type, ns, info.name)),
+          asTable ? tableContentType : 'application/json',
+        );
       }
       case 'list': {
         const options = listOptions(query);
@@ -320,7 +464,9 @@ export class ApiServer {
               now: new Date(),
               includeObject: includeObject(query),
               ...(type.crd && { printerColumns: type.crd.printerColumns }),
-              ...(list.metadata.resourceVersion !== undefined && { resourceVersion: list.metadata.resourceVersion }),
+              ...(list.metadata.resourceVersion !== undefined && {
+                resourceVersion: list.metadata.resourceVersion,
+              }),
               ...(list.metadata.continue !== undefined && { continue: list.metadata.continue }),
             }),
             tableContentType,
@@ -331,9 +477,11 @@ export class ApiServer {
       case 'watch': {
         const options = listOptions(query);
         let fieldSelector = options.fieldSelector ?? '';
-        if (info.name !== '') fieldSelector = [fieldSelector, `metadata.name=${info.name}`].filter((s) => s !== '').join(',');
+        if (info.name !== '')
+          fieldSelector = [fieldSelector, `metadata.name=${info.name}`].filter((s) => s !== '').join(',');
         const rv = query.get('resourceVersion') ?? undefined;
-        if (rv !== undefined && rv !== '' && !/^\d+$/.test(rv)) throw new BadRequestError(`invalid resource version: ${rv}`);
+        if (rv !== undefined && rv !== '' && !/^\d+$/.test(rv))
+          throw new BadRequestError(`invalid resource version: ${rv}`);
         const timeout = Number(query.get('timeoutSeconds') ?? 1800);
         serveWatch(res, {
           store,
@@ -356,7 +504,11 @@ export class ApiServer {
           const body = await this.#body(req);
           return writeJson(res, 201, this.#tokenRequest(cluster, ns, info.name, body, ctx.now));
         }
-        if (info.name !== '' && info.subresource === '') throw new KeelsonError('KEELSON_METHOD_NOT_ALLOWED', 'the server does not allow this method on the requested resource');
+        if (info.name !== '' && info.subresource === '')
+          throw new KeelsonError(
+            'KEELSON_METHOD_NOT_ALLOWED',
+            'the server does not allow this method on the requested resource',
+          );
         const body = await this.#body(req);
         const created = store.create(ctx, type, ns, body);
         return writeJson(res, 201, created, 'application/json', ctx.warnings);
@@ -370,12 +522,16 @@ export class ApiServer {
         const contentType = req.headers['content-type'] ?? '';
         const patchType = patchTypeOfContentType(contentType);
         if (!patchType) {
-          throw new KeelsonError('KEELSON_UNSUPPORTED_MEDIA_TYPE', `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml${type.crd ? '' : ', application/strategic-merge-patch+json'}`);
+          throw new KeelsonError(
+            'KEELSON_UNSUPPORTED_MEDIA_TYPE',
+            `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml${type.crd ? '' : ', application/strategic-merge-patch+json'}`,
+          );
         }
         const raw = await readBody(req);
         const body = decodeBody(raw, patchType === 'apply' ? 'application/yaml' : 'application/json');
         const force = query.get('force') === 'true';
-        if (force && patchType !== 'apply') throw new BadRequestError('force may not be specified for non-apply patch');
+        if (force && patchType !== 'apply')
+          throw new BadRequestError('force may not be specified for non-apply patch');
         const result = store.patch(ctx, type, ns, info.name, patchType, body, subresource, force);
         return writeJson(res, result.created ? 201 : 200, result.object, 'application/json', ctx.warnings);
       }
@@ -388,7 +544,12 @@ export class ApiServer {
             apiVersion: 'v1',
             metadata: {},
             status: 'Success',
-            details: { name: info.name, group: type.group, kind: type.plural, uid: result.object.metadata.uid },
+            details: {
+              name: info.name,
+              group: type.group,
+              kind: type.plural,
+              uid: result.object.metadata.uid,
+            },
           });
         }
         return writeJson(res, result.deleted ? 200 : 202, result.object);
@@ -398,7 +559,10 @@ export class ApiServer {
         return writeJson(res, 200, store.deleteCollection(ctx, type, ns, listOptions(query), options));
       }
       default:
-        throw new KeelsonError('KEELSON_METHOD_NOT_ALLOWED', 'the server does not allow this method on the requested resource');
+        throw new KeelsonError(
+          'KEELSON_METHOD_NOT_ALLOWED',
+          'the server does not allow this method on the requested resource',
+        );
     }
   }
 
@@ -427,14 +591,24 @@ export class ApiServer {
 
   #context(req: IncomingMessage, query: URLSearchParams, user: UserInfo): RequestContext {
     const dryRun = query.getAll('dryRun');
-    for (const d of dryRun) if (d !== 'All') throw new BadRequestError(`Invalid dry run value: ${d}; supported values: All`);
+    for (const d of dryRun)
+      if (d !== 'All') throw new BadRequestError(`Invalid dry run value: ${d}; supported values: All`);
     const validation = (query.get('fieldValidation') ?? 'Warn') as FieldValidation;
     if (!['Strict', 'Warn', 'Ignore'].includes(validation)) {
-      throw new BadRequestError(`fieldValidation parameter unsupported: ${validation}; supported values: Ignore, Warn, Strict`);
+      throw new BadRequestError(
+        `fieldValidation parameter unsupported: ${validation}; supported values: Ignore, Warn, Strict`,
+      );
     }
     const manager = query.get('fieldManager') ?? managerFromUserAgent(req.headers['user-agent']);
     if (manager.length > 128) throw new BadRequestError('fieldManager must be at most 128 characters');
-    return { user, dryRun: dryRun.length > 0, fieldManager: manager, fieldValidation: validation, warnings: [], now: new Date() };
+    return {
+      user,
+      dryRun: dryRun.length > 0,
+      fieldManager: manager,
+      fieldValidation: validation,
+      warnings: [],
+      now: new Date(),
+    };
   }
 
   async #body(req: IncomingMessage): Promise<unknown> {
@@ -450,7 +624,9 @@ export class ApiServer {
     const policy = query.get('propagationPolicy') ?? (o['propagationPolicy'] as string | undefined);
     if (policy !== undefined && policy !== null) {
       if (!['Background', 'Foreground', 'Orphan'].includes(policy)) {
-        throw new BadRequestError(`propagationPolicy: Unsupported value: "${policy}": supported values: "Background", "Foreground", "Orphan"`);
+        throw new BadRequestError(
+          `propagationPolicy: Unsupported value: "${policy}": supported values: "Background", "Foreground", "Orphan"`,
+        );
       }
       options.propagationPolicy = policy as DeleteOptions['propagationPolicy'] & string;
     } else if (o['orphanDependents'] === true || query.get('orphanDependents') === 'true') {
@@ -482,14 +658,24 @@ export class ApiServer {
         const spec = (review['spec'] ?? {}) as { token?: string };
         const reviewed = spec.token
           ? this.#auth.authenticate(spec.token, new Date(), (namespace, name) => {
-              const sa = cluster.store.storage.get(cluster.store.key(cluster.type('', 'v1', 'serviceaccounts'), namespace, name));
+              const sa = cluster.store.storage.get(
+                cluster.store.key(cluster.type('', 'v1', 'serviceaccounts'), namespace, name),
+              );
               return sa && { uid: sa.value.metadata.uid ?? '' };
             })
           : undefined;
         return {
           ...review,
           status: reviewed
-            ? { authenticated: true, user: { username: reviewed.name, ...(reviewed.uid !== undefined && { uid: reviewed.uid }), groups: reviewed.groups }, audiences: [...this.#auth.apiAudiences] }
+            ? {
+                authenticated: true,
+                user: {
+                  username: reviewed.name,
+                  ...(reviewed.uid !== undefined && { uid: reviewed.uid }),
+                  groups: reviewed.groups,
+                },
+                audiences: [...this.#auth.apiAudiences],
+              }
             : { authenticated: false, error: 'invalid bearer token' },
         };
       }
@@ -501,7 +687,11 @@ export class ApiServer {
   #tokenRequest(cluster: LogicalCluster, namespace: string, name: string, body: unknown, now: Date): object {
     const sa = cluster.store.get(cluster.type('', 'v1', 'serviceaccounts'), namespace, name);
     const request = (isObject(body) ? body : {}) as KubeObject;
-    const spec = (request['spec'] ?? {}) as { audiences?: string[]; expirationSeconds?: number; boundObjectRef?: { kind: 'Pod' | 'Secret' | 'Node'; name: string; uid?: string } };
+    const spec = (request['spec'] ?? {}) as {
+      audiences?: string[];
+      expirationSeconds?: number;
+      boundObjectRef?: { kind: 'Pod' | 'Secret' | 'Node'; name: string; uid?: string };
+    };
     const issued = this.#auth.issue(
       {
         namespace,
@@ -509,7 +699,13 @@ export class ApiServer {
         uid: sa.metadata.uid ?? '',
         ...(spec.audiences !== undefined && spec.audiences.length > 0 && { audiences: spec.audiences }),
         ...(spec.expirationSeconds !== undefined && { expirationSeconds: spec.expirationSeconds }),
-        ...(spec.boundObjectRef !== undefined && { boundObjectRef: { kind: spec.boundObjectRef.kind, name: spec.boundObjectRef.name, uid: spec.boundObjectRef.uid ?? '' } }),
+        ...(spec.boundObjectRef !== undefined && {
+          boundObjectRef: {
+            kind: spec.boundObjectRef.kind,
+            name: spec.boundObjectRef.name,
+            uid: spec.boundObjectRef.uid ?? '',
+          },
+        }),
       },
       now,
     );
@@ -517,12 +713,22 @@ export class ApiServer {
       kind: 'TokenRequest',
       apiVersion: 'authentication.k8s.io/v1',
       metadata: { name, namespace, creationTimestamp: null },
-      spec: { audiences: spec.audiences?.length ? spec.audiences : [...this.#auth.apiAudiences], expirationSeconds: spec.expirationSeconds ?? 3600, boundObjectRef: spec.boundObjectRef ?? null },
+      spec: {
+        audiences: spec.audiences?.length ? spec.audiences : [...this.#auth.apiAudiences],
+        expirationSeconds: spec.expirationSeconds ?? 3600,
+        boundObjectRef: spec.boundObjectRef ?? null,
+      },
       status: { token: issued.token, expirationTimestamp: issued.expirationTimestamp },
     };
   }
 
-  #podLog(cluster: LogicalCluster, namespace: string, name: string, query: URLSearchParams, res: ServerResponse): void {
+  #podLog(
+    cluster: LogicalCluster,
+    namespace: string,
+    name: string,
+    query: URLSearchParams,
+    res: ServerResponse,
+  ): void {
     const pod = cluster.store.get(cluster.type('', 'v1', 'pods'), namespace, name);
     if (!this.#options.podLogs) {
       throw new BadRequestError(`pod ${name} does not have a host assigned`);
@@ -534,11 +740,16 @@ export class ApiServer {
   // --- clusters --------------------------------------------------------------------------------
 
   #storedClusterNames(): string[] {
-    return this.storage.list('/-/clusters/').items.map((i) => i.value.metadata.name ?? '').filter((n) => n !== '');
+    return this.storage
+      .list('/-/clusters/')
+      .items.map((i) => i.value.metadata.name ?? '')
+      .filter((n) => n !== '');
   }
 
   #openCluster(name: string): LogicalCluster {
-    const cluster = new LogicalCluster(name, this.storage, { gracefulPods: this.#options.gracefulPods ?? false });
+    const cluster = new LogicalCluster(name, this.storage, {
+      gracefulPods: this.#options.gracefulPods ?? false,
+    });
     this.#clusters.set(name, cluster);
     cluster.loadCrds();
     return cluster;
@@ -547,7 +758,11 @@ export class ApiServer {
   #createCluster(name: string): LogicalCluster {
     const cluster = this.#openCluster(name);
     if (!this.storage.get(`/-/clusters/${name}`)) {
-      this.storage.create(`/-/clusters/${name}`, { apiVersion: 'v1', kind: 'LogicalCluster', metadata: { name, creationTimestamp: timestamp(new Date()) } });
+      this.storage.create(`/-/clusters/${name}`, {
+        apiVersion: 'v1',
+        kind: 'LogicalCluster',
+        metadata: { name, creationTimestamp: timestamp(new Date()) },
+      });
     }
     cluster.bootstrap(systemContext('kube-apiserver'));
     return cluster;
@@ -557,14 +772,29 @@ export class ApiServer {
   #resumeTerminating(): void {
     for (const cluster of this.#clusters.values()) {
       for (const plural of ['namespaces', 'customresourcedefinitions']) {
-        const type = plural === 'namespaces' ? cluster.type('', 'v1', plural) : cluster.type('apiextensions.k8s.io', 'v1', plural);
+        const type =
+          plural === 'namespaces'
+            ? cluster.type('', 'v1', plural)
+            : cluster.type('apiextensions.k8s.io', 'v1', plural);
         for (const item of this.storage.list(`/${cluster.name}/${type.group || 'core'}/${plural}/`).items) {
-          if (item.value.metadata.deletionTimestamp !== undefined) this.#reactor.push({ type: 'MODIFIED', key: item.key, value: item.value, revision: item.modRevision });
+          if (item.value.metadata.deletionTimestamp !== undefined)
+            this.#reactor.push({
+              type: 'MODIFIED',
+              key: item.key,
+              value: item.value,
+              revision: item.modRevision,
+            });
         }
       }
       // CRDs not yet established when the server stopped
-      for (const item of this.storage.list(`/${cluster.name}/apiextensions.k8s.io/customresourcedefinitions/`).items) {
-        this.#reactor.push({ type: 'MODIFIED', key: item.key, value: item.value, revision: item.modRevision });
+      for (const item of this.storage.list(`/${cluster.name}/apiextensions.k8s.io/customresourcedefinitions/`)
+        .items) {
+        this.#reactor.push({
+          type: 'MODIFIED',
+          key: item.key,
+          value: item.value,
+          revision: item.modRevision,
+        });
       }
     }
   }
@@ -598,7 +828,9 @@ function listOptions(query: URLSearchParams): ListOptions {
   return options;
 }
 
-function crdSchemas(types: ServedType[]): Map<string, NonNullable<NonNullable<ServedType['crd']>['openApiSchema']>> {
+function crdSchemas(
+  types: ServedType[],
+): Map<string, NonNullable<NonNullable<ServedType['crd']>['openApiSchema']>> {
   const map = new Map<string, NonNullable<NonNullable<ServedType['crd']>['openApiSchema']>>();
   for (const t of types) if (t.crd?.openApiSchema) map.set(t.plural, t.crd.openApiSchema);
   return map;

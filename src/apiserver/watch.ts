@@ -42,7 +42,11 @@ export function serveWatch(res: ServerResponse, request: WatchRequest): void {
   // read history first: a too-old resourceVersion fails here with 410 before the stream starts
   const backlog: StorageEvent[] = initial ? [] : store.storage.eventsSince(prefix, Number(rv));
 
-  res.writeHead(200, { 'Content-Type': request.contentType, 'Transfer-Encoding': 'chunked', 'Cache-Control': 'no-cache, private' });
+  res.writeHead(200, {
+    'Content-Type': request.contentType,
+    'Transfer-Encoding': 'chunked',
+    'Cache-Control': 'no-cache, private',
+  });
   res.flushHeaders();
 
   let closed = false;
@@ -65,11 +69,13 @@ export function serveWatch(res: ServerResponse, request: WatchRequest): void {
       send(event.type, request.encode(object));
       return;
     }
-    const matchesNow = event.type !== 'DELETED' && store.matches(type, object, request.labels, request.fields);
+    const matchesNow =
+      event.type !== 'DELETED' && store.matches(type, object, request.labels, request.fields);
     // a resumed watch never saw the objects' earlier states: assume they matched unless just created
     const matchedBefore = known.get(event.key) ?? (!initial && event.type !== 'ADDED');
     if (event.type === 'DELETED') {
-      if (known.get(event.key) ?? store.matches(type, object, request.labels, request.fields)) send('DELETED', request.encode(object));
+      if (known.get(event.key) ?? store.matches(type, object, request.labels, request.fields))
+        send('DELETED', request.encode(object));
       known.delete(event.key);
     } else if (matchesNow) {
       send(matchedBefore ? 'MODIFIED' : 'ADDED', request.encode(object));
@@ -88,7 +94,8 @@ export function serveWatch(res: ServerResponse, request: WatchRequest): void {
       if (filtered) known.set(item.key, matching);
       if (matching) send('ADDED', request.encode(object));
     }
-    if (request.sendInitialEvents && request.allowBookmarks) bookmark({ 'k8s.io/initial-events-end': 'true' });
+    if (request.sendInitialEvents && request.allowBookmarks)
+      bookmark({ 'k8s.io/initial-events-end': 'true' });
   } else {
     for (const event of backlog) deliver(event);
   }

@@ -184,7 +184,11 @@ export function invalidError(kind: string, name: string, errors: FieldError[], g
     group,
     kind,
     // a cause's message leaves out the field, which the cause names separately (kubectl prints both)
-    causes: errors.map((e) => ({ reason: e.type, message: formatFieldError(e).replace(`${e.field}: `, ''), field: e.field })),
+    causes: errors.map((e) => ({
+      reason: e.type,
+      message: formatFieldError(e).replace(`${e.field}: `, ''),
+      field: e.field,
+    })),
   });
 }
 

@@ -6,7 +6,11 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify as toYaml } from 'yaml';
-import { generateAdminToken, generateServiceAccountKey, type ServiceAccountKeyPair } from '../apiserver/auth/tokens.ts';
+import {
+  generateAdminToken,
+  generateServiceAccountKey,
+  type ServiceAccountKeyPair,
+} from '../apiserver/auth/tokens.ts';
 import { generateCertificateAuthority, issueServingCertificate } from '../apiserver/auth/tls.ts';
 import { ApiServer } from '../apiserver/server.ts';
 import { MemoryStorage } from '../apiserver/storage/memory-storage.ts';
@@ -50,7 +54,10 @@ async function loadState(dir: string, tls: boolean): Promise<ServerState> {
   const adminToken = readOrCreate(dir, 'admin-token', generateAdminToken).trim();
   let saKey: ServiceAccountKeyPair;
   if (existsSync(join(dir, 'sa.key'))) {
-    saKey = { privateKeyPem: readFileSync(join(dir, 'sa.key'), 'utf8'), publicKeyPem: readFileSync(join(dir, 'sa.pub'), 'utf8') };
+    saKey = {
+      privateKeyPem: readFileSync(join(dir, 'sa.key'), 'utf8'),
+      publicKeyPem: readFileSync(join(dir, 'sa.pub'), 'utf8'),
+    };
   } else {
     saKey = await generateServiceAccountKey();
     writeFileSync(join(dir, 'sa.key'), saKey.privateKeyPem, { mode: 0o600 });
@@ -60,7 +67,10 @@ async function loadState(dir: string, tls: boolean): Promise<ServerState> {
   if (tls) {
     if (!existsSync(join(dir, 'ca.crt'))) {
       const ca = await generateCertificateAuthority('keelson-ca');
-      const serving = await issueServingCertificate(ca, { dnsNames: ['localhost'], ipAddresses: ['127.0.0.1', '::1'] });
+      const serving = await issueServingCertificate(ca, {
+        dnsNames: ['localhost'],
+        ipAddresses: ['127.0.0.1', '::1'],
+      });
       writeFileSync(join(dir, 'ca.crt'), ca.certPem);
       writeFileSync(join(dir, 'ca.key'), ca.keyPem, { mode: 0o600 });
       writeFileSync(join(dir, 'serving.crt'), serving.certPem);
@@ -77,7 +87,12 @@ async function loadState(dir: string, tls: boolean): Promise<ServerState> {
 }
 
 /** A kubeconfig for one logical cluster of a running server. */
-export function kubeconfigFor(options: { url: string; token: string; cluster: string; caPem?: string | undefined }): string {
+export function kubeconfigFor(options: {
+  url: string;
+  token: string;
+  cluster: string;
+  caPem?: string | undefined;
+}): string {
   const server = options.cluster === 'default' ? options.url : `${options.url}/clusters/${options.cluster}`;
   const name = `keelson-${options.cluster}`;
   return toYaml({
@@ -86,7 +101,12 @@ export function kubeconfigFor(options: { url: string; token: string; cluster: st
     clusters: [
       {
         name,
-        cluster: { server, ...(options.caPem !== undefined && { 'certificate-authority-data': Buffer.from(options.caPem).toString('base64') }) },
+        cluster: {
+          server,
+          ...(options.caPem !== undefined && {
+            'certificate-authority-data': Buffer.from(options.caPem).toString('base64'),
+          }),
+        },
       },
     ],
     users: [{ name: 'keelson-admin', user: { token: options.token } }],
@@ -95,21 +115,35 @@ export function kubeconfigFor(options: { url: string; token: string; cluster: st
   });
 }
 
-export async function startApiServer(flags: ApiServerFlags, log: (message: string, fields?: Record<string, unknown>) => void = () => {}): Promise<RunningApiServer> {
+export async function startApiServer(
+  flags: ApiServerFlags,
+  log: (message: string, fields?: Record<string, unknown>) => void = () => {},
+): Promise<RunningApiServer> {
   const persistent = flags.data !== undefined;
   const dataDir = flags.data ?? mkdtempSync(join(tmpdir(), 'keelson-apiserver-'));
   mkdirSync(dataDir, { recursive: true });
   const state = await loadState(dataDir, flags.tls ?? false);
   const window = flags.history ?? 10_000;
-  const storage = persistent ? new SqliteStorage(join(dataDir, 'state.db'), { window }) : new MemoryStorage({ window });
-  const server = new ApiServer({ storage, adminToken: state.adminToken, serviceAccountKey: state.serviceAccountKey, log });
+  const storage = persistent
+    ? new SqliteStorage(join(dataDir, 'state.db'), { window })
+    : new MemoryStorage({ window });
+  const server = new ApiServer({
+    storage,
+    adminToken: state.adminToken,
+    serviceAccountKey: state.serviceAccountKey,
+    log,
+  });
   const { port, url } = await server.listen({
     host: flags.host ?? '127.0.0.1',
     port: flags.port ?? 0,
     ...(state.tls && { tls: { cert: state.tls.cert, key: state.tls.key } }),
   });
   const kubeconfigPath = join(dataDir, 'kubeconfig');
-  writeFileSync(kubeconfigPath, kubeconfigFor({ url, token: state.adminToken, cluster: 'default', caPem: state.tls?.caCert }), { mode: 0o600 });
+  writeFileSync(
+    kubeconfigPath,
+    kubeconfigFor({ url, token: state.adminToken, cluster: 'default', caPem: state.tls?.caCert }),
+    { mode: 0o600 },
+  );
   writeFileSync(join(dataDir, 'server.json'), JSON.stringify({ url, pid: process.pid }));
   return {
     server,
@@ -129,7 +163,8 @@ export async function startApiServer(flags: ApiServerFlags, log: (message: strin
 /** `keelson apiserver kubeconfig --data DIR --cluster NAME`: reads what a running server wrote. */
 export function kubeconfigFromData(dataDir: string, cluster: string): string {
   const serverFile = join(dataDir, 'server.json');
-  if (!existsSync(serverFile)) throw new Error(`${serverFile} does not exist: start \`keelson apiserver --data ${dataDir}\` first`);
+  if (!existsSync(serverFile))
+    throw new Error(`${serverFile} does not exist: start \`keelson apiserver --data ${dataDir}\` first`);
   const { url } = JSON.parse(readFileSync(serverFile, 'utf8')) as { url: string };
   const token = readFileSync(join(dataDir, 'admin-token'), 'utf8').trim();
   const caPath = join(dataDir, 'ca.crt');

@@ -1,11 +1,13 @@
 /** Composition root of the `keelson` CLI: server commands are wired here, client verbs in src/cli. */
-import { Command, InvalidArgumentError } from 'commander';
+import type { Command} from 'commander';
+import { InvalidArgumentError } from 'commander';
 import { buildCli } from '../cli/main.ts';
 import { kubeconfigFromData, startApiServer } from './apiserver.ts';
 
 function port(value: string): number {
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError('must be a port number (0 picks a free one)');
+  if (!Number.isInteger(n) || n < 0 || n > 65535)
+    throw new InvalidArgumentError('must be a port number (0 picks a free one)');
   return n;
 }
 
@@ -19,7 +21,9 @@ const apiserver = program
   .option('--tls', 'serve HTTPS with a CA generated into the data directory')
   .option('--history <n>', 'revisions kept for resuming watches', (v) => Number(v), 10_000)
   .action(async (opts: { data?: string; port: number; tls?: boolean; history: number }) => {
-    const running = await startApiServer(opts, (message, fields) => process.stderr.write(`${message} ${JSON.stringify(fields ?? {})}\n`));
+    const running = await startApiServer(opts, (message, fields) =>
+      process.stderr.write(`${message} ${JSON.stringify(fields ?? {})}\n`),
+    );
     process.stdout.write(`keelson apiserver listening on ${running.url} (port ${running.port})\n`);
     process.stdout.write(`kubeconfig: ${running.kubeconfigPath}\n`);
     const shutdown = () => {

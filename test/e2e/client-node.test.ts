@@ -5,7 +5,15 @@
 import assert from 'node:assert/strict';
 import { after, it } from 'node:test';
 import { join } from 'node:path';
-import { CoreV1Api, KubeConfig, KubernetesObjectApi, PatchStrategy, makeInformer, type KubernetesObject, type V1ConfigMap } from '@kubernetes/client-node';
+import {
+  CoreV1Api,
+  KubeConfig,
+  KubernetesObjectApi,
+  PatchStrategy,
+  makeInformer,
+  type KubernetesObject,
+  type V1ConfigMap,
+} from '@kubernetes/client-node';
 import { SqliteStorage } from '../../src/apiserver/storage/sqlite-storage.ts';
 import { eventually, freePort, startServer, type ServerProcess } from './harness.ts';
 
@@ -22,35 +30,79 @@ it('lists, creates and applies with the typed client', async () => {
   server = await startServer({ tls: true });
   const { core, objects } = clients(server.kubeconfig);
   const namespaces = await core.listNamespace();
-  assert.deepEqual(namespaces.items.map((n) => n.metadata?.name).sort(), ['default', 'kube-node-lease', 'kube-public', 'kube-system']);
-  await core.createNamespacedConfigMap({ namespace: 'default', body: { metadata: { name: 'typed' }, data: { a: '1' } } });
+  assert.deepEqual(namespaces.items.map((n) => n.metadata?.name).sort(), [
+    'default',
+    'kube-node-lease',
+    'kube-public',
+    'kube-system',
+  ]);
+  await core.createNamespacedConfigMap({
+    namespace: 'default',
+    body: { metadata: { name: 'typed' }, data: { a: '1' } },
+  });
   const read = await core.readNamespacedConfigMap({ name: 'typed', namespace: 'default' });
   assert.equal(read.data?.['a'], '1');
 
-  const config = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'applied', namespace: 'default' }, data: { owner: 'first' } };
-  const applied: KubernetesObject = await objects.patch(config, undefined, undefined, 'first', false, PatchStrategy.ServerSideApply);
+  const config = {
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: { name: 'applied', namespace: 'default' },
+    data: { owner: 'first' },
+  };
+  const applied: KubernetesObject = await objects.patch(
+    config,
+    undefined,
+    undefined,
+    'first',
+    false,
+    PatchStrategy.ServerSideApply,
+  );
   assert.equal((applied as V1ConfigMap).data?.['owner'], 'first');
   assert.equal(applied.metadata?.managedFields?.[0]?.manager, 'first');
   assert.equal(applied.metadata?.managedFields?.[0]?.operation, 'Apply');
   await assert.rejects(
-    objects.patch({ ...config, data: { owner: 'second' } }, undefined, undefined, 'second', false, PatchStrategy.ServerSideApply),
-    (error: { code?: number; body?: string }) => error.code === 409 && /conflict with "first"/.test(String(error.body)),
+    objects.patch(
+      { ...config, data: { owner: 'second' } },
+      undefined,
+      undefined,
+      'second',
+      false,
+      PatchStrategy.ServerSideApply,
+    ),
+    (error: { code?: number; body?: string }) =>
+      error.code === 409 && /Apply failed with 1 conflict/.test(String(error.body)),
   );
-  const forced: KubernetesObject = await objects.patch({ ...config, data: { owner: 'second' } }, undefined, undefined, 'second', true, PatchStrategy.ServerSideApply);
+  const forced: KubernetesObject = await objects.patch(
+    { ...config, data: { owner: 'second' } },
+    undefined,
+    undefined,
+    'second',
+    true,
+    PatchStrategy.ServerSideApply,
+  );
   assert.equal((forced as V1ConfigMap).data?.['owner'], 'second');
-  assert.deepEqual(forced.metadata?.managedFields?.map((m) => m.manager), ['second']);
+  assert.deepEqual(
+    forced.metadata?.managedFields?.map((m) => m.manager),
+    ['second'],
+  );
   await server.stop();
   server = undefined;
 });
 
 it('keeps an informer in sync through kill -9 and a 410 relist', async () => {
   const port = await freePort();
-  server = await startServer({ port, history: 50 });
+  server = await startServer({ port, history: 50, tls: true });
   const { kc, core } = clients(server.kubeconfig);
-  const informer = makeInformer<V1ConfigMap>(kc, '/api/v1/namespaces/default/configmaps', () => core.listNamespacedConfigMap({ namespace: 'default' }));
+  const informer = makeInformer<V1ConfigMap>(kc, '/api/v1/namespaces/default/configmaps', () =>
+    core.listNamespacedConfigMap({ namespace: 'default' }),
+  );
   informer.on('error', () => setTimeout(() => void informer.start().catch(() => {}), 300));
   await informer.start();
-  for (let i = 0; i < 5; i++) await core.createNamespacedConfigMap({ namespace: 'default', body: { metadata: { name: `before-${i}` } } });
+  for (let i = 0; i < 5; i++)
+    await core.createNamespacedConfigMap({
+      namespace: 'default',
+      body: { metadata: { name: `before-${i}` } },
+    });
   await eventually('informer sees the first objects', async () => informer.list('default').length === 5);
 
   await server.kill();
@@ -63,13 +115,18 @@ it('keeps an informer in sync through kill -9 and a 410 relist', async () => {
     storage.create(`/default/core/configmaps/default/offline-${i}`, {
       apiVersion: 'v1',
       kind: 'ConfigMap',
-      metadata: { name: `offline-${i}`, namespace: 'default', uid: `uid-${i}`, creationTimestamp: new Date().toISOString() },
+      metadata: {
+        name: `offline-${i}`,
+        namespace: 'default',
+        uid: `uid-${i}`,
+        creationTimestamp: new Date().toISOString(),
+      },
     });
   }
   storage.compact();
   storage.close();
 
-  server = await startServer({ dataDir: server.dataDir, port, history: 50 });
+  server = await startServer({ dataDir: server.dataDir, port, history: 50, tls: true });
   await eventually('informer relists after 410', async () => informer.list('default').length === 204, 20_000);
   assert.equal(informer.get('before-0', 'default'), undefined);
   await core.createNamespacedConfigMap({ namespace: 'default', body: { metadata: { name: 'after' } } });

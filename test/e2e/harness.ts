@@ -37,7 +37,9 @@ export async function freePort(): Promise<number> {
   });
 }
 
-export async function startServer(options: { dataDir?: string; port?: number; tls?: boolean; history?: number } = {}): Promise<ServerProcess> {
+export async function startServer(
+  options: { dataDir?: string; port?: number; tls?: boolean; history?: number } = {},
+): Promise<ServerProcess> {
   const dataDir = options.dataDir ?? tempDir();
   const args = ['apiserver', '--data', dataDir, '--port', String(options.port ?? 0)];
   if (options.tls) args.push('--tls');
@@ -81,11 +83,17 @@ export async function startServer(options: { dataDir?: string; port?: number; tl
 }
 
 /** Runs the real kubectl against a kubeconfig; resolves with its output even when it fails. */
-export async function kubectl(kubeconfig: string, args: string[], input?: string): Promise<{ code: number; stdout: string; stderr: string }> {
+export async function kubectl(
+  kubeconfig: string,
+  args: string[],
+  input?: string,
+): Promise<{ code: number; stdout: string; stderr: string }> {
   const home = dirname(kubeconfig);
   if (input !== undefined) {
     return new Promise((resolve) => {
-      const child = spawn('kubectl', ['--kubeconfig', kubeconfig, ...args], { env: { ...process.env, HOME: home } });
+      const child = spawn('kubectl', ['--kubeconfig', kubeconfig, ...args], {
+        env: { ...process.env, HOME: home },
+      });
       let stdout = '';
       let stderr = '';
       child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -95,7 +103,9 @@ export async function kubectl(kubeconfig: string, args: string[], input?: string
     });
   }
   try {
-    const { stdout, stderr } = await run('kubectl', ['--kubeconfig', kubeconfig, ...args], { env: { ...process.env, HOME: home } });
+    const { stdout, stderr } = await run('kubectl', ['--kubeconfig', kubeconfig, ...args], {
+      env: { ...process.env, HOME: home },
+    });
     return { code: 0, stdout, stderr };
   } catch (error) {
     const e = error as { code?: number; stdout?: string; stderr?: string };
@@ -104,8 +114,17 @@ export async function kubectl(kubeconfig: string, args: string[], input?: string
 }
 
 /** A fetch against the server with the admin token. */
-export async function api(server: { url: string; token: string }, method: string, path: string, body?: unknown, contentType = 'application/json'): Promise<{ status: number; json: any; text: string; headers: Headers }> {
-  const init: RequestInit = { method, headers: { Authorization: `Bearer ${server.token}`, 'Content-Type': contentType } };
+export async function api(
+  server: { url: string; token: string },
+  method: string,
+  path: string,
+  body?: unknown,
+  contentType = 'application/json',
+): Promise<{ status: number; json: any; text: string; headers: Headers }> {
+  const init: RequestInit = {
+    method,
+    headers: { Authorization: `Bearer ${server.token}`, 'Content-Type': contentType },
+  };
   if (body !== undefined) init.body = typeof body === 'string' ? body : JSON.stringify(body);
   const res = await fetch(server.url + path, init);
   const text = await res.text();
@@ -118,7 +137,11 @@ export async function api(server: { url: string; token: string }, method: string
   return { status: res.status, json, text, headers: res.headers };
 }
 
-export async function eventually<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 10_000): Promise<T> {
+export async function eventually<T>(
+  what: string,
+  fn: () => Promise<T | undefined | false>,
+  timeoutMs = 10_000,
+): Promise<T> {
   const end = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {

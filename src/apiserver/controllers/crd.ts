@@ -14,7 +14,11 @@ const manager = 'kube-apiserver';
 
 export function crdController(clusterOf: (name: string) => LogicalCluster | undefined) {
   return (event: StorageEvent): void => {
-    if (event.value.kind !== 'CustomResourceDefinition' || event.value.apiVersion !== 'apiextensions.k8s.io/v1') return;
+    if (
+      event.value.kind !== 'CustomResourceDefinition' ||
+      event.value.apiVersion !== 'apiextensions.k8s.io/v1'
+    )
+      return;
     const cluster = clusterOf(clusterOfKey(event.key));
     if (!cluster) return;
     const name = event.value.metadata.name ?? '';
@@ -55,17 +59,34 @@ function establishedStatus(crd: KubeObject, conflict: string | undefined): Recor
   const old = (crd['status'] ?? {}) as Record<string, unknown>;
   const oldConditions = (old['conditions'] ?? []) as Condition[];
   const now = timestamp(new Date());
-  const condition = (type: string, status: Condition['status'], reason: string, message: string): Condition => {
+  const condition = (
+    type: string,
+    status: Condition['status'],
+    reason: string,
+    message: string,
+  ): Condition => {
     const previous = oldConditions.find((c) => c.type === type);
-    return { type, status, lastTransitionTime: previous?.status === status ? (previous.lastTransitionTime ?? now) : now, reason, message };
+    return {
+      type,
+      status,
+      lastTransitionTime: previous?.status === status ? (previous.lastTransitionTime ?? now) : now,
+      reason,
+      message,
+    };
   };
   const kind = String(names['kind'] ?? '');
   const versions = (spec['versions'] ?? []) as Array<{ name: string; storage?: boolean }>;
   const storage = versions.find((v) => v.storage)?.name;
-  const stored = new Set([...((old['storedVersions'] as string[] | undefined) ?? []), ...(storage ? [storage] : [])]);
+  const stored = new Set([
+    ...((old['storedVersions'] as string[] | undefined) ?? []),
+    ...(storage ? [storage] : []),
+  ]);
   return {
     conditions: conflict
-      ? [condition('NamesAccepted', 'False', 'MultipleNamesConflict', conflict), condition('Established', 'False', 'NotAccepted', 'not all names are accepted')]
+      ? [
+          condition('NamesAccepted', 'False', 'MultipleNamesConflict', conflict),
+          condition('Established', 'False', 'NotAccepted', 'not all names are accepted'),
+        ]
       : [
           condition('NamesAccepted', 'True', 'NoConflicts', 'no conflicts found'),
           condition('Established', 'True', 'InitialNamesAccepted', 'the initial names have been accepted'),
@@ -96,6 +117,9 @@ function cleanUp(cluster: LogicalCluster, crd: KubeObject): void {
   const type = cluster.type('apiextensions.k8s.io', 'v1', 'customresourcedefinitions');
   const finalizers = (crd.metadata.finalizers ?? []).filter((f) => f !== crdCleanupFinalizer);
   if (finalizers.length !== (crd.metadata.finalizers ?? []).length) {
-    cluster.store.update(systemContext(manager), type, '', name, { ...crd, metadata: { ...crd.metadata, finalizers } });
+    cluster.store.update(systemContext(manager), type, '', name, {
+      ...crd,
+      metadata: { ...crd.metadata, finalizers },
+    });
   }
 }

@@ -41,7 +41,8 @@ export class GarbageCollector {
       for (const key of [...(this.#dependents.get(uid) ?? [])]) this.#collect(cluster, key);
       this.#dependents.delete(uid);
       // a blocking dependent went away: its foreground owners may finish now
-      for (const ref of object.metadata.ownerReferences ?? []) this.#finishForeground(cluster, ref, object.metadata.namespace ?? '');
+      for (const ref of object.metadata.ownerReferences ?? [])
+        this.#finishForeground(cluster, ref, object.metadata.namespace ?? '');
       return;
     }
     if (object.metadata.deletionTimestamp === undefined) return;
@@ -78,17 +79,34 @@ export class GarbageCollector {
     const dependent = stored.value;
     const namespace = dependent.metadata.namespace ?? '';
     const refs = dependent.metadata.ownerReferences ?? [];
-    const remaining = refs.filter((r) => this.#ownerExists(cluster, r, namespace) || this.#ownerDeletingForeground(cluster, r, namespace));
-    const type = cluster.types.lookupKind(splitApiVersion(dependent.apiVersion).group, splitApiVersion(dependent.apiVersion).version, dependent.kind);
+    const remaining = refs.filter(
+      (r) => this.#ownerExists(cluster, r, namespace) || this.#ownerDeletingForeground(cluster, r, namespace),
+    );
+    const type = cluster.types.lookupKind(
+      splitApiVersion(dependent.apiVersion).group,
+      splitApiVersion(dependent.apiVersion).version,
+      dependent.kind,
+    );
     if (!type) return;
-    if (remaining.length > 0 && remaining.some((r) => this.#ownerExists(cluster, r, namespace) && !this.#ownerDeletingForeground(cluster, r, namespace))) {
+    if (
+      remaining.length > 0 &&
+      remaining.some(
+        (r) =>
+          this.#ownerExists(cluster, r, namespace) && !this.#ownerDeletingForeground(cluster, r, namespace),
+      )
+    ) {
       if (remaining.length !== refs.length) {
-        cluster.store.update(systemContext(manager), type, namespace, dependent.metadata.name ?? '', { ...dependent, metadata: { ...dependent.metadata, ownerReferences: remaining } });
+        cluster.store.update(systemContext(manager), type, namespace, dependent.metadata.name ?? '', {
+          ...dependent,
+          metadata: { ...dependent.metadata, ownerReferences: remaining },
+        });
       }
       return;
     }
     try {
-      cluster.store.delete(systemContext(manager), type, namespace, dependent.metadata.name ?? '', { propagationPolicy: 'Background' });
+      cluster.store.delete(systemContext(manager), type, namespace, dependent.metadata.name ?? '', {
+        propagationPolicy: 'Background',
+      });
     } catch (error) {
       if ((error as { code?: string }).code !== 'KEELSON_NOT_FOUND') throw error;
     }
@@ -98,7 +116,11 @@ export class GarbageCollector {
     const type = typeOfRef(cluster, ref);
     if (!type) return false;
     const owner = this.#storage.get(cluster.store.key(type, type.namespaced ? namespace : '', ref.name));
-    return owner !== undefined && owner.value.metadata.uid === ref.uid && (owner.value.metadata.finalizers ?? []).includes('foregroundDeletion');
+    return (
+      owner !== undefined &&
+      owner.value.metadata.uid === ref.uid &&
+      (owner.value.metadata.finalizers ?? []).includes('foregroundDeletion')
+    );
   }
 
   #orphan(cluster: LogicalCluster, key: string, owner: KubeObject): void {
@@ -107,12 +129,22 @@ export class GarbageCollector {
       const stored = this.#storage.get(depKey);
       if (!stored) continue;
       const dep = stored.value;
-      const type = cluster.types.lookupKind(splitApiVersion(dep.apiVersion).group, splitApiVersion(dep.apiVersion).version, dep.kind);
+      const type = cluster.types.lookupKind(
+        splitApiVersion(dep.apiVersion).group,
+        splitApiVersion(dep.apiVersion).version,
+        dep.kind,
+      );
       if (!type) continue;
       const refs = (dep.metadata.ownerReferences ?? []).filter((r) => r.uid !== uid);
       const meta: KubeObject['metadata'] = { ...dep.metadata, ownerReferences: refs };
       if (refs.length === 0) delete meta.ownerReferences;
-      cluster.store.update(systemContext(manager), type, dep.metadata.namespace ?? '', dep.metadata.name ?? '', { ...dep, metadata: meta });
+      cluster.store.update(
+        systemContext(manager),
+        type,
+        dep.metadata.namespace ?? '',
+        dep.metadata.name ?? '',
+        { ...dep, metadata: meta },
+      );
     }
     this.#removeFinalizer(cluster, key, 'orphan');
   }
@@ -138,7 +170,9 @@ export class GarbageCollector {
     const uid = owner.metadata.uid ?? '';
     const blocking = [...(this.#dependents.get(uid) ?? [])].some((depKey) => {
       const dep = this.#storage.get(depKey)?.value;
-      return dep?.metadata.ownerReferences?.some((r) => r.uid === uid && r.blockOwnerDeletion === true) ?? false;
+      return (
+        dep?.metadata.ownerReferences?.some((r) => r.uid === uid && r.blockOwnerDeletion === true) ?? false
+      );
     });
     if (!blocking) this.#removeFinalizer(cluster, key, 'foregroundDeletion');
   }
@@ -147,14 +181,27 @@ export class GarbageCollector {
     const stored = this.#storage.get(key);
     if (!stored) return;
     const obj = stored.value;
-    const type = cluster.types.lookupKind(splitApiVersion(obj.apiVersion).group, splitApiVersion(obj.apiVersion).version, obj.kind);
+    const type = cluster.types.lookupKind(
+      splitApiVersion(obj.apiVersion).group,
+      splitApiVersion(obj.apiVersion).version,
+      obj.kind,
+    );
     if (!type) return;
     const finalizers = (obj.metadata.finalizers ?? []).filter((f) => f !== finalizer);
-    cluster.store.update(systemContext(manager), type, obj.metadata.namespace ?? '', obj.metadata.name ?? '', { ...obj, metadata: { ...obj.metadata, finalizers } });
+    cluster.store.update(
+      systemContext(manager),
+      type,
+      obj.metadata.namespace ?? '',
+      obj.metadata.name ?? '',
+      { ...obj, metadata: { ...obj.metadata, finalizers } },
+    );
   }
 }
 
 function typeOfRef(cluster: LogicalCluster, ref: OwnerReference): ServedType | undefined {
   const { group, version } = splitApiVersion(ref.apiVersion);
-  return cluster.types.lookupKind(group, version, ref.kind) ?? cluster.types.all().find((t) => t.group === group && t.kind === ref.kind);
+  return (
+    cluster.types.lookupKind(group, version, ref.kind) ??
+    cluster.types.all().find((t) => t.group === group && t.kind === ref.kind)
+  );
 }

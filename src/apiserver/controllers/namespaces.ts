@@ -37,7 +37,8 @@ export class NamespaceController {
       return;
     }
     const ns = object.metadata.namespace;
-    if (event.type === 'DELETED' && ns && this.#terminating.has(`${cluster.name}/${ns}`)) this.#drain(cluster, ns);
+    if (event.type === 'DELETED' && ns && this.#terminating.has(`${cluster.name}/${ns}`))
+      this.#drain(cluster, ns);
   };
 
   /** Retries namespaces still waiting on finalizers. */
@@ -57,19 +58,30 @@ export class NamespaceController {
     let remaining = 0;
     for (const type of cluster.types.storedTypes()) {
       if (!type.namespaced) continue;
-      const items = cluster.store.storage.list(`/${cluster.name}/${type.group || 'core'}/${type.plural}/${name}/`).items;
+      const items = cluster.store.storage.list(
+        `/${cluster.name}/${type.group || 'core'}/${type.plural}/${name}/`,
+      ).items;
       for (const item of items) {
         remaining++;
         if (item.value.metadata.deletionTimestamp !== undefined) continue;
         try {
-          cluster.store.delete(ctx, type, name, item.value.metadata.name ?? '', { propagationPolicy: 'Background', gracePeriodSeconds: 0 });
+          cluster.store.delete(ctx, type, name, item.value.metadata.name ?? '', {
+            propagationPolicy: 'Background',
+            gracePeriodSeconds: 0,
+          });
         } catch (error) {
           if ((error as { code?: string }).code !== 'KEELSON_NOT_FOUND') throw error;
         }
       }
     }
     if (remaining > 0) {
-      const left = cluster.types.storedTypes().some((t) => t.namespaced && cluster.store.storage.count(`/${cluster.name}/${t.group || 'core'}/${t.plural}/${name}/`) > 0);
+      const left = cluster.types
+        .storedTypes()
+        .some(
+          (t) =>
+            t.namespaced &&
+            cluster.store.storage.count(`/${cluster.name}/${t.group || 'core'}/${t.plural}/${name}/`) > 0,
+        );
       if (left) return;
     }
     const nsType = cluster.type('', 'v1', 'namespaces');
@@ -78,7 +90,14 @@ export class NamespaceController {
     const ns = stored.value;
     const spec = (ns['spec'] ?? {}) as { finalizers?: string[] };
     if ((spec.finalizers ?? []).includes('kubernetes')) {
-      cluster.store.update(ctx, nsType, '', name, { ...ns, spec: { ...spec, finalizers: spec.finalizers?.filter((f) => f !== 'kubernetes') } }, 'finalize');
+      cluster.store.update(
+        ctx,
+        nsType,
+        '',
+        name,
+        { ...ns, spec: { ...spec, finalizers: spec.finalizers?.filter((f) => f !== 'kubernetes') } },
+        'finalize',
+      );
     }
   }
 
@@ -86,10 +105,15 @@ export class NamespaceController {
     const type = cluster.type('', 'v1', 'serviceaccounts');
     if (cluster.store.storage.get(cluster.store.key(type, namespace, 'default'))) return;
     try {
-      cluster.store.create(systemContext(manager), type, namespace, { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'default' } });
+      cluster.store.create(systemContext(manager), type, namespace, {
+        apiVersion: 'v1',
+        kind: 'ServiceAccount',
+        metadata: { name: 'default' },
+      });
     } catch (error) {
       const code = (error as { code?: string }).code;
-      if (code !== 'KEELSON_ALREADY_EXISTS' && code !== 'KEELSON_FORBIDDEN' && code !== 'KEELSON_NOT_FOUND') throw error;
+      if (code !== 'KEELSON_ALREADY_EXISTS' && code !== 'KEELSON_FORBIDDEN' && code !== 'KEELSON_NOT_FOUND')
+        throw error;
     }
   }
 }

@@ -14,7 +14,10 @@ type FieldSpec =
   | { name: string; kind: 'map-string' | 'map-bytes' };
 
 const messages: Record<string, Record<number, FieldSpec>> = {
-  Unknown: { 1: { name: 'typeMeta', kind: 'message', message: 'TypeMeta' }, 2: { name: 'raw', kind: 'bytes' } },
+  Unknown: {
+    1: { name: 'typeMeta', kind: 'message', message: 'TypeMeta' },
+    2: { name: 'raw', kind: 'bytes' },
+  },
   TypeMeta: { 1: { name: 'apiVersion', kind: 'string' }, 2: { name: 'kind', kind: 'string' } },
   ObjectMeta: {
     1: { name: 'name', kind: 'string' },
@@ -36,7 +39,10 @@ const messages: Record<string, Record<number, FieldSpec>> = {
     6: { name: 'controller', kind: 'bool' },
     7: { name: 'blockOwnerDeletion', kind: 'bool' },
   },
-  Namespace: { 1: { name: 'metadata', kind: 'message', message: 'ObjectMeta' }, 2: { name: 'spec', kind: 'message', message: 'NamespaceSpec' } },
+  Namespace: {
+    1: { name: 'metadata', kind: 'message', message: 'ObjectMeta' },
+    2: { name: 'spec', kind: 'message', message: 'NamespaceSpec' },
+  },
   NamespaceSpec: { 1: { name: 'finalizers', kind: 'repeated-string' } },
   ConfigMap: {
     1: { name: 'metadata', kind: 'message', message: 'ObjectMeta' },
@@ -55,14 +61,25 @@ const messages: Record<string, Record<number, FieldSpec>> = {
     1: { name: 'metadata', kind: 'message', message: 'ObjectMeta' },
     4: { name: 'automountServiceAccountToken', kind: 'bool' },
   },
-  TokenRequest: { 1: { name: 'metadata', kind: 'message', message: 'ObjectMeta' }, 2: { name: 'spec', kind: 'message', message: 'TokenRequestSpec' } },
+  TokenRequest: {
+    1: { name: 'metadata', kind: 'message', message: 'ObjectMeta' },
+    2: { name: 'spec', kind: 'message', message: 'TokenRequestSpec' },
+  },
   TokenRequestSpec: {
     1: { name: 'audiences', kind: 'repeated-string' },
     3: { name: 'boundObjectRef', kind: 'message', message: 'BoundObjectReference' },
     4: { name: 'expirationSeconds', kind: 'int' },
   },
-  BoundObjectReference: { 1: { name: 'kind', kind: 'string' }, 2: { name: 'apiVersion', kind: 'string' }, 3: { name: 'name', kind: 'string' }, 4: { name: 'uid', kind: 'string' } },
-  SelfSubjectAccessReview: { 1: { name: 'metadata', kind: 'message', message: 'ObjectMeta' }, 2: { name: 'spec', kind: 'message', message: 'SelfSubjectAccessReviewSpec' } },
+  BoundObjectReference: {
+    1: { name: 'kind', kind: 'string' },
+    2: { name: 'apiVersion', kind: 'string' },
+    3: { name: 'name', kind: 'string' },
+    4: { name: 'uid', kind: 'string' },
+  },
+  SelfSubjectAccessReview: {
+    1: { name: 'metadata', kind: 'message', message: 'ObjectMeta' },
+    2: { name: 'spec', kind: 'message', message: 'SelfSubjectAccessReviewSpec' },
+  },
   SelfSubjectAccessReviewSpec: {
     1: { name: 'resourceAttributes', kind: 'message', message: 'ResourceAttributes' },
     2: { name: 'nonResourceAttributes', kind: 'message', message: 'NonResourceAttributes' },
@@ -162,7 +179,8 @@ function decodeMessage(buf: Buffer, message: string): Record<string, unknown> {
           else entry.skip(t & 7);
         }
         (out[field.name] ??= {}) as Record<string, string>;
-        (out[field.name] as Record<string, string>)[key] = field.kind === 'map-string' ? value.toString('utf8') : value.toString('base64');
+        (out[field.name] as Record<string, string>)[key] =
+          field.kind === 'map-string' ? value.toString('utf8') : value.toString('base64');
         break;
       }
     }
@@ -182,12 +200,18 @@ export function decodeProtobuf(body: Buffer): Record<string, unknown> {
     const typeMeta = (unknown['typeMeta'] ?? {}) as { apiVersion?: string; kind?: string };
     const kind = typeMeta.kind ?? '';
     if (!messages[kind] || kind === 'Unknown' || kind === 'TypeMeta') {
-      throw new KeelsonError('KEELSON_UNSUPPORTED_MEDIA_TYPE', `protobuf bodies of kind ${kind || '(none)'} are not supported; send application/json`);
+      throw new KeelsonError(
+        'KEELSON_UNSUPPORTED_MEDIA_TYPE',
+        `protobuf bodies of kind ${kind || '(none)'} are not supported; send application/json`,
+      );
     }
     const object = decodeMessage((unknown['raw'] as Buffer | undefined) ?? Buffer.alloc(0), kind);
     return { apiVersion: typeMeta.apiVersion, kind, ...object };
   } catch (error) {
     if (error instanceof KeelsonError) throw error;
-    throw new KeelsonError('KEELSON_BAD_REQUEST', `error decoding protobuf body: ${(error as Error).message}`);
+    throw new KeelsonError(
+      'KEELSON_BAD_REQUEST',
+      `error decoding protobuf body: ${(error as Error).message}`,
+    );
   }
 }

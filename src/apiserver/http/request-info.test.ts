@@ -6,11 +6,17 @@ const q = (s = '') => new URLSearchParams(s);
 
 it('parses namespaced, cluster-scoped, subresource and watch paths', () => {
   const a = parseRequestInfo('GET', '/apis/apps/v1/namespaces/ns1/deployments/web/scale', q());
-  assert.deepEqual([a.group, a.version, a.namespace, a.resource, a.name, a.subresource, a.verb], ['apps', 'v1', 'ns1', 'deployments', 'web', 'scale', 'get']);
+  assert.deepEqual(
+    [a.group, a.version, a.namespace, a.resource, a.name, a.subresource, a.verb],
+    ['apps', 'v1', 'ns1', 'deployments', 'web', 'scale', 'get'],
+  );
   const b = parseRequestInfo('GET', '/api/v1/namespaces', q('watch=1'));
   assert.deepEqual([b.resource, b.verb, b.namespace], ['namespaces', 'watch', '']);
   const c = parseRequestInfo('PUT', '/api/v1/namespaces/ns1/finalize', q());
-  assert.deepEqual([c.resource, c.name, c.subresource, c.verb, c.namespace], ['namespaces', 'ns1', 'finalize', 'update', '']);
+  assert.deepEqual(
+    [c.resource, c.name, c.subresource, c.verb, c.namespace],
+    ['namespaces', 'ns1', 'finalize', 'update', ''],
+  );
   const d = parseRequestInfo('DELETE', '/api/v1/namespaces/ns1/configmaps', q());
   assert.deepEqual([d.resource, d.verb, d.namespace], ['configmaps', 'deletecollection', 'ns1']);
   const e = parseRequestInfo('GET', '/api/v1/watch/namespaces/ns1/pods', q());

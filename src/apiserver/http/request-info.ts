@@ -47,7 +47,10 @@ export function parseRequestInfo(method: string, rawPath: string, query: URLSear
     name: '',
     rest: [],
   };
-  const parts = path.split('/').filter((p) => p !== '').map(decodeURIComponent);
+  const parts = path
+    .split('/')
+    .filter((p) => p !== '')
+    .map(decodeURIComponent);
   const prefix = parts[0];
   if (prefix !== 'api' && prefix !== 'apis') return info;
   info.apiPrefix = prefix;

@@ -51,13 +51,18 @@ export function decodeBody(body: Buffer, contentType: string): unknown {
     } catch (error) {
       if (error instanceof YAMLParseError) {
         const at = error.linePos?.[0];
-        throw new BadRequestError(`error converting YAML to JSON: yaml: line ${at?.line ?? '?'}: ${error.message.split('\n')[0]}`);
+        throw new BadRequestError(
+          `error converting YAML to JSON: yaml: line ${at?.line ?? '?'}: ${error.message.split('\n')[0]}`,
+        );
       }
       throw new BadRequestError(`error decoding YAML: ${(error as Error).message}`);
     }
   }
   if (type !== '' && !type.includes('json') && type !== '*/*') {
-    throw new KeelsonError('KEELSON_UNSUPPORTED_MEDIA_TYPE', `the body of the request was in an unknown format - accepted media types include: application/json, application/yaml`);
+    throw new KeelsonError(
+      'KEELSON_UNSUPPORTED_MEDIA_TYPE',
+      `the body of the request was in an unknown format - accepted media types include: application/json, application/yaml`,
+    );
   }
   try {
     return JSON.parse(text) as unknown;
@@ -66,7 +71,13 @@ export function decodeBody(body: Buffer, contentType: string): unknown {
   }
 }
 
-export function writeJson(res: ServerResponse, code: number, value: unknown, contentType = 'application/json', warnings: string[] = []): void {
+export function writeJson(
+  res: ServerResponse,
+  code: number,
+  value: unknown,
+  contentType = 'application/json',
+  warnings: string[] = [],
+): void {
   const body = JSON.stringify(value);
   const headers: Record<string, string | string[]> = {
     'Content-Type': contentType,
@@ -80,7 +91,12 @@ export function writeJson(res: ServerResponse, code: number, value: unknown, con
 
 /** A metav1.Status for an error. Unknown errors become InternalError without leaking details. */
 export function statusOf(error: unknown): { code: number; status: Record<string, unknown> } {
-  const known = isKeelsonError(error) ? error : new KeelsonError('KEELSON_INTERNAL', `an error on the server has prevented the request from succeeding`);
+  const known = isKeelsonError(error)
+    ? error
+    : new KeelsonError(
+        'KEELSON_INTERNAL',
+        `an error on the server has prevented the request from succeeding`,
+      );
   const { reason, httpCode } = statusOfCode[known.code];
   const details = Object.keys(known.details).length > 0 ? known.details : undefined;
   return {

@@ -13,7 +13,12 @@ export interface KindHooks {
   checkNamespaceAcceptsContent(store: ObjectStore, namespace: string, type: ServedType, name: string): void;
   beforeCreate(store: ObjectStore, type: ServedType, object: KubeObject): void;
   beforeUpdate(store: ObjectStore, type: ServedType, next: KubeObject, old: KubeObject): void;
-  validate(store: ObjectStore, type: ServedType, object: KubeObject, old: KubeObject | undefined): FieldError[];
+  validate(
+    store: ObjectStore,
+    type: ServedType,
+    object: KubeObject,
+    old: KubeObject | undefined,
+  ): FieldError[];
   /** Seconds an object stays after DELETE before it is removed (pods on a node); 0 = at once. */
   gracePeriod(type: ServedType, object: KubeObject, requested: number | undefined): number;
   gracePending(type: ServedType, object: KubeObject, now: Date): boolean;
@@ -42,12 +47,29 @@ export function createKindHooks(options: HookOptions): KindHooks {
     checkNamespaceAcceptsContent(store, namespace, type, name) {
       const nsType = store.types.lookup('', 'v1', 'namespaces')!;
       const ns = store.storage.get(store.key(nsType, '', namespace));
-      if (!ns) throw new NotFoundError(`namespaces "${namespace}" not found`, { name: namespace, kind: 'namespaces' });
-      if (ns.value.metadata.deletionTimestamp !== undefined && !(type.kind === 'Event' && type.crd === undefined)) {
+      if (!ns)
+        throw new NotFoundError(`namespaces "${namespace}" not found`, {
+          name: namespace,
+          kind: 'namespaces',
+        });
+      if (
+        ns.value.metadata.deletionTimestamp !== undefined &&
+        !(type.kind === 'Event' && type.crd === undefined)
+      ) {
         throw new KeelsonError(
           'KEELSON_FORBIDDEN',
           `${type.group === '' ? type.plural : `${type.plural}.${type.group}`} "${name}" is forbidden: unable to create new content in namespace ${namespace} because it is being terminated`,
-          { kind: type.plural, group: type.group, causes: [{ reason: 'NamespaceTerminating', message: `namespace ${namespace} is being terminated`, field: 'metadata.namespace' }] },
+          {
+            kind: type.plural,
+            group: type.group,
+            causes: [
+              {
+                reason: 'NamespaceTerminating',
+                message: `namespace ${namespace} is being terminated`,
+                field: 'metadata.namespace',
+              },
+            ],
+          },
         );
       }
     },
@@ -70,7 +92,8 @@ export function createKindHooks(options: HookOptions): KindHooks {
         const oldSpec = old['spec'] as Record<string, unknown> | undefined;
         if (spec && oldSpec && (spec['clusterIP'] === undefined || spec['clusterIP'] === '')) {
           if (oldSpec['clusterIP'] !== undefined) spec['clusterIP'] = oldSpec['clusterIP'];
-          if (oldSpec['clusterIPs'] !== undefined && spec['clusterIPs'] === undefined) spec['clusterIPs'] = oldSpec['clusterIPs'];
+          if (oldSpec['clusterIPs'] !== undefined && spec['clusterIPs'] === undefined)
+            spec['clusterIPs'] = oldSpec['clusterIPs'];
         }
         if (spec && oldSpec) carryNodePorts(spec, oldSpec);
         allocateServiceAddresses(store, type, next);
@@ -95,7 +118,9 @@ export function createKindHooks(options: HookOptions): KindHooks {
     },
 
     gracePending(type, object) {
-      return options.gracefulPods && is(type, '', 'Pod') && (object.metadata.deletionGracePeriodSeconds ?? 0) > 0;
+      return (
+        options.gracefulPods && is(type, '', 'Pod') && (object.metadata.deletionGracePeriodSeconds ?? 0) > 0
+      );
     },
 
     hasSpecFinalizers(type, object) {
@@ -105,15 +130,24 @@ export function createKindHooks(options: HookOptions): KindHooks {
     },
 
     markDeleting(type, object) {
-      if (is(type, '', 'Namespace')) object['status'] = { ...(object['status'] as object), phase: 'Terminating' };
+      if (is(type, '', 'Namespace'))
+        object['status'] = { ...(object['status'] as object), phase: 'Terminating' };
       if (is(type, 'apiextensions.k8s.io', 'CustomResourceDefinition')) {
         const status = (object['status'] ?? {}) as Record<string, unknown>;
-        const conditions = (Array.isArray(status['conditions']) ? status['conditions'] : []) as Array<Record<string, unknown>>;
+        const conditions = (Array.isArray(status['conditions']) ? status['conditions'] : []) as Array<
+          Record<string, unknown>
+        >;
         object['status'] = {
           ...status,
           conditions: [
             ...conditions.filter((c) => c['type'] !== 'Terminating'),
-            { type: 'Terminating', status: 'True', reason: 'InstanceDeletionInProgress', message: 'CustomResource deletion is in progress', lastTransitionTime: object.metadata.deletionTimestamp },
+            {
+              type: 'Terminating',
+              status: 'True',
+              reason: 'InstanceDeletionInProgress',
+              message: 'CustomResource deletion is in progress',
+              lastTransitionTime: object.metadata.deletionTimestamp,
+            },
           ],
         };
       }
@@ -127,7 +161,9 @@ function allocateServiceAddresses(store: ObjectStore, type: ServedType, object: 
   const serviceType = spec['type'] ?? 'ClusterIP';
   const services = () => store.storage.list(`/${store.cluster}/core/services/`).items.map((i) => i.value);
   if (serviceType !== 'ExternalName' && (spec['clusterIP'] === undefined || spec['clusterIP'] === '')) {
-    const used = new Set(services().map((s) => (s['spec'] as Record<string, unknown> | undefined)?.['clusterIP']));
+    const used = new Set(
+      services().map((s) => (s['spec'] as Record<string, unknown> | undefined)?.['clusterIP']),
+    );
     for (let offset = 1; offset < serviceRange.size - 1; offset++) {
       const ip = numberToIp(serviceRange.base + offset);
       if (!used.has(ip)) {
@@ -143,7 +179,8 @@ function allocateServiceAddresses(store: ObjectStore, type: ServedType, object: 
     const used = new Set<number>();
     for (const s of services()) {
       const ports = (s['spec'] as Record<string, unknown> | undefined)?.['ports'];
-      if (Array.isArray(ports)) for (const p of ports) if (isObject(p) && typeof p['nodePort'] === 'number') used.add(p['nodePort']);
+      if (Array.isArray(ports))
+        for (const p of ports) if (isObject(p) && typeof p['nodePort'] === 'number') used.add(p['nodePort']);
     }
     for (const port of spec['ports']) {
       if (!isObject(port) || typeof port['nodePort'] === 'number') continue;
@@ -165,7 +202,10 @@ function carryNodePorts(spec: Record<string, unknown>, oldSpec: Record<string, u
   if (!Array.isArray(ports) || !Array.isArray(oldPorts)) return;
   for (const port of ports) {
     if (!isObject(port) || port['nodePort'] !== undefined) continue;
-    const match = oldPorts.find((o) => isObject(o) && o['port'] === port['port'] && (o['protocol'] ?? 'TCP') === (port['protocol'] ?? 'TCP'));
+    const match = oldPorts.find(
+      (o) =>
+        isObject(o) && o['port'] === port['port'] && (o['protocol'] ?? 'TCP') === (port['protocol'] ?? 'TCP'),
+    );
     if (isObject(match) && match['nodePort'] !== undefined) port['nodePort'] = match['nodePort'];
   }
 }
@@ -186,20 +226,27 @@ function defaultJobSelector(job: KubeObject): void {
     'controller-uid': uid,
     'job-name': name,
   };
-  if (spec['selector'] === undefined) spec['selector'] = { matchLabels: { 'batch.kubernetes.io/controller-uid': uid } };
+  if (spec['selector'] === undefined)
+    spec['selector'] = { matchLabels: { 'batch.kubernetes.io/controller-uid': uid } };
 }
 
 function qosClass(pod: KubeObject): string {
-  const containers = ((pod['spec'] as Record<string, unknown> | undefined)?.['containers'] ?? []) as Array<Record<string, unknown>>;
+  const containers = ((pod['spec'] as Record<string, unknown> | undefined)?.['containers'] ?? []) as Array<
+    Record<string, unknown>
+  >;
   let any = false;
   let guaranteed = containers.length > 0;
   for (const c of containers) {
-    const r = (c['resources'] ?? {}) as { requests?: Record<string, unknown>; limits?: Record<string, unknown> };
+    const r = (c['resources'] ?? {}) as {
+      requests?: Record<string, unknown>;
+      limits?: Record<string, unknown>;
+    };
     const requests = r.requests ?? {};
     const limits = r.limits ?? {};
     if (Object.keys(requests).length > 0 || Object.keys(limits).length > 0) any = true;
     for (const res of ['cpu', 'memory']) {
-      if (limits[res] === undefined || (requests[res] !== undefined && requests[res] !== limits[res])) guaranteed = false;
+      if (limits[res] === undefined || (requests[res] !== undefined && requests[res] !== limits[res]))
+        guaranteed = false;
     }
   }
   if (!any) return 'BestEffort';

@@ -108,13 +108,16 @@ export class ObjectStore {
     const token = options.continue ? decodeContinue(options.continue) : undefined;
     const items: KubeObject[] = [];
     let startAfter = token === undefined ? undefined : prefix + token.start;
-    let revision = this.storage.revision;
-    let more = false;
-    let remaining = 0;
+    let revision: number;
+    let more: boolean;
+    let remaining: number;
     const limit = options.limit ?? 0;
     // read pages until the limit is filled with matching objects, as the etcd3 store does
     for (;;) {
-      const page = this.storage.list(prefix, { ...(startAfter !== undefined && { startAfter }), ...(limit > 0 && { limit: limit - items.length }) });
+      const page = this.storage.list(prefix, {
+        ...(startAfter !== undefined && { startAfter }),
+        ...(limit > 0 && { limit: limit - items.length }),
+      });
       revision = token?.rv ?? page.revision;
       for (const item of page.items) {
         if (this.matches(type, item.value, labels, fields)) items.push(this.toServed(type, item.value));
@@ -150,11 +153,21 @@ export class ObjectStore {
   }
 
   /** PUT of the main resource or the status subresource. */
-  update(ctx: RequestContext, type: ServedType, namespace: string, name: string, body: unknown, subresource: Subresource = ''): WriteResult {
-    if (subresource === 'scale') return { object: this.updateScale(ctx, type, namespace, name, body), created: false };
+  update(
+    ctx: RequestContext,
+    type: ServedType,
+    namespace: string,
+    name: string,
+    body: unknown,
+    subresource: Subresource = '',
+  ): WriteResult {
+    if (subresource === 'scale')
+      return { object: this.updateScale(ctx, type, namespace, name, body), created: false };
     const incoming = this.#decode(ctx, type, namespace, body);
     if (incoming.metadata.name !== undefined && incoming.metadata.name !== name) {
-      throw new BadRequestError(`the name of the object (${incoming.metadata.name}) does not match the name on the URL (${name})`);
+      throw new BadRequestError(
+        `the name of the object (${incoming.metadata.name}) does not match the name on the URL (${name})`,
+      );
     }
     incoming.metadata.name = name;
     const stored = this.storage.get(this.key(type, namespace, name));
@@ -182,11 +195,18 @@ export class ObjectStore {
   ): WriteResult {
     if (subresource === 'scale') {
       const scale = this.getScale(type, namespace, name);
-      const patched = this.#applyPatch(type, scale, patchType === 'apply' ? 'merge' : patchType, patchBody, true);
+      const patched = this.#applyPatch(
+        type,
+        scale,
+        patchType === 'apply' ? 'merge' : patchType,
+        patchBody,
+        true,
+      );
       return { object: this.updateScale(ctx, type, namespace, name, patched), created: false };
     }
     const stored = this.storage.get(this.key(type, namespace, name));
-    if (patchType === 'apply') return this.#serverSideApply(ctx, type, namespace, name, stored, patchBody, subresource, force);
+    if (patchType === 'apply')
+      return this.#serverSideApply(ctx, type, namespace, name, stored, patchBody, subresource, force);
     if (!stored) throw notFound(type, name);
     const current = this.toServed(type, stored.value);
     const patched = this.#applyPatch(type, current, patchType, patchBody, false);
@@ -194,25 +214,42 @@ export class ObjectStore {
     const next = this.#decode(ctx, type, namespace, patched);
     const rv = next.metadata.resourceVersion;
     if (rv !== undefined && rv !== '' && rv !== String(stored.modRevision)) throw conflict(type, name);
-    if (next.metadata.name !== name) throw new BadRequestError(`the name of the object (${next.metadata.name}) does not match the name on the URL (${name})`);
+    if (next.metadata.name !== name)
+      throw new BadRequestError(
+        `the name of the object (${next.metadata.name}) does not match the name on the URL (${name})`,
+      );
     return { object: this.#commitUpdate(ctx, type, stored, next, subresource), created: false };
   }
 
-  delete(ctx: RequestContext, type: ServedType, namespace: string, name: string, options: DeleteOptions = {}): DeleteResult {
+  delete(
+    ctx: RequestContext,
+    type: ServedType,
+    namespace: string,
+    name: string,
+    options: DeleteOptions = {},
+  ): DeleteResult {
     const stored = this.getStored(type, namespace, name);
     const object = structuredClone(stored.value);
     const pre = options.preconditions;
     if (pre?.uid && pre.uid !== object.metadata.uid) {
-      throw new ConflictError(`Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${object.metadata.uid}`, { name, kind: type.plural, group: type.group });
+      throw new ConflictError(
+        `Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${object.metadata.uid}`,
+        { name, kind: type.plural, group: type.group },
+      );
     }
     if (pre?.resourceVersion && pre.resourceVersion !== String(stored.modRevision)) {
-      throw new ConflictError(`Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${stored.modRevision}`, { name, kind: type.plural, group: type.group });
+      throw new ConflictError(
+        `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${stored.modRevision}`,
+        { name, kind: type.plural, group: type.group },
+      );
     }
     const finalizers = [...(object.metadata.finalizers ?? [])];
     const policy = options.propagationPolicy;
-    const policyFinalizer = policy === 'Foreground' ? 'foregroundDeletion' : policy === 'Orphan' ? 'orphan' : undefined;
+    const policyFinalizer =
+      policy === 'Foreground' ? 'foregroundDeletion' : policy === 'Orphan' ? 'orphan' : undefined;
     if (policyFinalizer && !finalizers.includes(policyFinalizer)) finalizers.push(policyFinalizer);
-    for (const f of this.#hooks.deletionFinalizers(type, object)) if (!finalizers.includes(f)) finalizers.push(f);
+    for (const f of this.#hooks.deletionFinalizers(type, object))
+      if (!finalizers.includes(f)) finalizers.push(f);
     const graceSeconds = this.#hooks.gracePeriod(type, object, options.gracePeriodSeconds);
     const blocked = finalizers.length > 0 || graceSeconds > 0 || this.#hooks.hasSpecFinalizers(type, object);
     if (object.metadata.deletionTimestamp !== undefined && !policyFinalizer) {
@@ -234,12 +271,23 @@ export class ObjectStore {
     return { object: this.toServed(type, updated.value), deleted: false };
   }
 
-  deleteCollection(ctx: RequestContext, type: ServedType, namespace: string, listOptions: ListOptions, options: DeleteOptions): KubeList {
+  deleteCollection(
+    ctx: RequestContext,
+    type: ServedType,
+    namespace: string,
+    listOptions: ListOptions,
+    options: DeleteOptions,
+  ): KubeList {
     const list = this.list(type, namespace, { ...listOptions, limit: 0 });
     const items: KubeObject[] = [];
     for (const item of list.items) {
       try {
-        items.push(this.delete(ctx, type, item.metadata.namespace ?? '', item.metadata.name ?? '', { ...options, preconditions: {} }).object);
+        items.push(
+          this.delete(ctx, type, item.metadata.namespace ?? '', item.metadata.name ?? '', {
+            ...options,
+            preconditions: {},
+          }).object,
+        );
       } catch (error) {
         if (!(error instanceof NotFoundError)) throw error;
       }
@@ -263,8 +311,12 @@ export class ObjectStore {
         name,
         ...(type.namespaced && { namespace }),
         ...(object.metadata.uid !== undefined && { uid: object.metadata.uid }),
-        ...(object.metadata.resourceVersion !== undefined && { resourceVersion: object.metadata.resourceVersion }),
-        ...(object.metadata.creationTimestamp !== undefined && { creationTimestamp: object.metadata.creationTimestamp }),
+        ...(object.metadata.resourceVersion !== undefined && {
+          resourceVersion: object.metadata.resourceVersion,
+        }),
+        ...(object.metadata.creationTimestamp !== undefined && {
+          creationTimestamp: object.metadata.creationTimestamp,
+        }),
       },
       spec: { replicas: Number(readPath(object, scale.specReplicasPath) ?? 0) },
       status: {
@@ -274,12 +326,31 @@ export class ObjectStore {
     };
   }
 
-  updateScale(ctx: RequestContext, type: ServedType, namespace: string, name: string, body: unknown): KubeObject {
+  updateScale(
+    ctx: RequestContext,
+    type: ServedType,
+    namespace: string,
+    name: string,
+    body: unknown,
+  ): KubeObject {
     if (!type.subresources.scale) throw new NotFoundError(`the server could not find the requested resource`);
-    if (!isObject(body) || !isObject(body['spec'])) throw new BadRequestError('the body is not a Scale object with a spec');
+    if (!isObject(body) || !isObject(body['spec']))
+      throw new BadRequestError('the body is not a Scale object with a spec');
     const replicas = body['spec']['replicas'];
     if (typeof replicas !== 'number' || !Number.isInteger(replicas) || replicas < 0) {
-      throw invalidError('Scale', name, [{ field: 'spec.replicas', type: 'FieldValueInvalid', value: replicas, message: 'must be greater than or equal to 0' }], 'autoscaling');
+      throw invalidError(
+        'Scale',
+        name,
+        [
+          {
+            field: 'spec.replicas',
+            type: 'FieldValueInvalid',
+            value: replicas,
+            message: 'must be greater than or equal to 0',
+          },
+        ],
+        'autoscaling',
+      );
     }
     const stored = this.getStored(type, namespace, name);
     const meta = isObject(body['metadata']) ? body['metadata'] : {};
@@ -305,19 +376,28 @@ export class ObjectStore {
     const expected = apiVersionOf(type.group, type.version);
     if (object.apiVersion !== undefined && object.apiVersion !== expected) {
       const { group } = splitApiVersion(String(object.apiVersion));
-      if (group !== type.group || !this.types.lookup(group, splitApiVersion(String(object.apiVersion)).version, type.plural)) {
-        throw new BadRequestError(`the API version in the data (${String(object.apiVersion)}) does not match the expected API version (${expected})`);
+      if (
+        group !== type.group ||
+        !this.types.lookup(group, splitApiVersion(String(object.apiVersion)).version, type.plural)
+      ) {
+        throw new BadRequestError(
+          `the API version in the data (${String(object.apiVersion)}) does not match the expected API version (${expected})`,
+        );
       }
     }
     if (object.kind !== undefined && object.kind !== type.kind) {
-      throw new BadRequestError(`the kind in the data (${String(object.kind)}) does not match the expected kind (${type.kind})`);
+      throw new BadRequestError(
+        `the kind in the data (${String(object.kind)}) does not match the expected kind (${type.kind})`,
+      );
     }
     object.apiVersion = expected;
     object.kind = type.kind;
     if (!isObject(object.metadata)) object.metadata = {};
     if (type.namespaced) {
       if (object.metadata.namespace && object.metadata.namespace !== namespace) {
-        throw new BadRequestError('the namespace of the provided object does not match the namespace sent on the request');
+        throw new BadRequestError(
+          'the namespace of the provided object does not match the namespace sent on the request',
+        );
       }
       object.metadata.namespace = namespace;
     } else {
@@ -326,7 +406,9 @@ export class ObjectStore {
     const unknown = pruneUnknownFields(object, type.schema);
     if (unknown.length > 0) {
       if (ctx.fieldValidation === 'Strict') {
-        throw new BadRequestError(`strict decoding error: ${unknown.map((p) => `unknown field "${p}"`).join(', ')}`);
+        throw new BadRequestError(
+          `strict decoding error: ${unknown.map((p) => `unknown field "${p}"`).join(', ')}`,
+        );
       }
       if (ctx.fieldValidation === 'Warn') for (const p of unknown) ctx.warnings.push(`unknown field "${p}"`);
     }
@@ -356,24 +438,40 @@ export class ObjectStore {
       return this.toServed(type, this.storage.create(key, object).value);
     } catch (error) {
       if (error instanceof KeelsonError && error.code === 'KEELSON_ALREADY_EXISTS') {
-        throw new KeelsonError('KEELSON_ALREADY_EXISTS', `${groupResource(type)} "${object.metadata.name}" already exists`, {
-          name: object.metadata.name ?? '',
-          group: type.group,
-          kind: type.plural,
-        });
+        throw new KeelsonError(
+          'KEELSON_ALREADY_EXISTS',
+          `${groupResource(type)} "${object.metadata.name}" already exists`,
+          {
+            name: object.metadata.name ?? '',
+            group: type.group,
+            kind: type.plural,
+          },
+        );
       }
       throw error;
     }
   }
 
-  #commitUpdate(ctx: RequestContext, type: ServedType, stored: StoredObject, incoming: KubeObject, subresource: Subresource, managedAs: string = subresource): KubeObject {
+  #commitUpdate(
+    ctx: RequestContext,
+    type: ServedType,
+    stored: StoredObject,
+    incoming: KubeObject,
+    subresource: Subresource,
+    managedAs: string = subresource,
+  ): KubeObject {
     const old = this.toServed(type, stored.value);
     const next = this.#prepareUpdate(type, old, incoming, subresource);
     const withFields = recordUpdate(old, next, this.#managerOptions(ctx, type, managedAs));
     return this.#commitPrepared(ctx, type, stored, old, withFields);
   }
 
-  #prepareUpdate(type: ServedType, old: KubeObject, incoming: KubeObject, subresource: Subresource): KubeObject {
+  #prepareUpdate(
+    type: ServedType,
+    old: KubeObject,
+    incoming: KubeObject,
+    subresource: Subresource,
+  ): KubeObject {
     let next: KubeObject;
     if (subresource === 'finalize') {
       next = structuredClone(old);
@@ -383,7 +481,8 @@ export class ObjectStore {
       next = structuredClone(old);
       if (incoming['status'] === undefined) delete next['status'];
       else next['status'] = incoming['status'];
-      if (incoming.metadata.managedFields !== undefined) next.metadata.managedFields = incoming.metadata.managedFields;
+      if (incoming.metadata.managedFields !== undefined)
+        next.metadata.managedFields = incoming.metadata.managedFields;
     } else {
       next = incoming;
       if (type.subresources.status) {
@@ -399,12 +498,14 @@ export class ObjectStore {
     }
     if (oldMeta.deletionTimestamp !== undefined) {
       meta.deletionTimestamp = oldMeta.deletionTimestamp;
-      if (oldMeta.deletionGracePeriodSeconds !== undefined) meta.deletionGracePeriodSeconds = oldMeta.deletionGracePeriodSeconds;
+      if (oldMeta.deletionGracePeriodSeconds !== undefined)
+        meta.deletionGracePeriodSeconds = oldMeta.deletionGracePeriodSeconds;
     } else {
       delete meta.deletionTimestamp;
       delete meta.deletionGracePeriodSeconds;
     }
-    if (meta.generateName === undefined && oldMeta.generateName !== undefined) meta.generateName = oldMeta.generateName;
+    if (meta.generateName === undefined && oldMeta.generateName !== undefined)
+      meta.generateName = oldMeta.generateName;
     delete meta['selfLink'];
     if (tracksGeneration(type)) {
       meta.generation = oldMeta.generation ?? 1;
@@ -418,9 +519,20 @@ export class ObjectStore {
     return next;
   }
 
-  #commitPrepared(ctx: RequestContext, type: ServedType, stored: StoredObject, old: KubeObject, next: KubeObject): KubeObject {
+  #commitPrepared(
+    ctx: RequestContext,
+    type: ServedType,
+    stored: StoredObject,
+    old: KubeObject,
+    next: KubeObject,
+  ): KubeObject {
     const finalizersEmpty = (next.metadata.finalizers ?? []).length === 0;
-    if (next.metadata.deletionTimestamp !== undefined && finalizersEmpty && !this.#hooks.hasSpecFinalizers(type, next) && !this.#hooks.gracePending(type, next, ctx.now)) {
+    if (
+      next.metadata.deletionTimestamp !== undefined &&
+      finalizersEmpty &&
+      !this.#hooks.hasSpecFinalizers(type, next) &&
+      !this.#hooks.gracePending(type, next, ctx.now)
+    ) {
       if (ctx.dryRun) return next;
       this.storage.delete(stored.key, stored.modRevision);
       return next;
@@ -448,11 +560,15 @@ export class ObjectStore {
     force: boolean,
   ): WriteResult {
     if (!ctx.fieldManager || ctx.fieldManager === 'unknown') {
-      throw new BadRequestError('PATCH, application/apply-patch+yaml: fieldManager is required for apply requests');
+      throw new BadRequestError(
+        'PATCH, application/apply-patch+yaml: fieldManager is required for apply requests',
+      );
     }
     const config = this.#decode(ctx, type, namespace, body);
     if (config.metadata.name !== undefined && config.metadata.name !== name) {
-      throw new BadRequestError(`the name of the object (${config.metadata.name}) does not match the name on the URL (${name})`);
+      throw new BadRequestError(
+        `the name of the object (${config.metadata.name}) does not match the name on the URL (${name})`,
+      );
     }
     config.metadata.name = name;
     const options = { ...this.#managerOptions(ctx, type, subresource), force };
@@ -472,7 +588,13 @@ export class ObjectStore {
     return { object: this.#commitPrepared(ctx, type, stored, old, next), created: false };
   }
 
-  #applyPatch(type: ServedType, current: KubeObject, patchType: PatchType, body: unknown, scale: boolean): unknown {
+  #applyPatch(
+    type: ServedType,
+    current: KubeObject,
+    patchType: PatchType,
+    body: unknown,
+    scale: boolean,
+  ): unknown {
     switch (patchType) {
       case 'json':
         return applyJsonPatch(current, body);
@@ -480,7 +602,10 @@ export class ObjectStore {
         return applyMergePatch(current, body);
       case 'strategic':
         if (type.crd) {
-          throw new KeelsonError('KEELSON_UNSUPPORTED_MEDIA_TYPE', 'the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml');
+          throw new KeelsonError(
+            'KEELSON_UNSUPPORTED_MEDIA_TYPE',
+            'the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml',
+          );
         }
         return applyStrategicMergePatch(current, body, scale ? undefined : type.schema);
       case 'apply':
@@ -489,7 +614,10 @@ export class ObjectStore {
   }
 
   #validate(type: ServedType, object: KubeObject, old: KubeObject | undefined): void {
-    const errors: FieldError[] = [...validateObject(type, object, old), ...this.#hooks.validate(this, type, object, old)];
+    const errors: FieldError[] = [
+      ...validateObject(type, object, old),
+      ...this.#hooks.validate(this, type, object, old),
+    ];
     if (errors.length > 0) throw invalidError(type.kind, object.metadata.name ?? '', errors, type.group);
   }
 
@@ -520,7 +648,11 @@ function withoutVolatile(object: KubeObject): KubeObject {
 }
 
 export function notFound(type: ServedType, name: string): NotFoundError {
-  return new NotFoundError(`${groupResource(type)} "${name}" not found`, { name, group: type.group, kind: type.plural });
+  return new NotFoundError(`${groupResource(type)} "${name}" not found`, {
+    name,
+    group: type.group,
+    kind: type.plural,
+  });
 }
 
 function conflict(type: ServedType, name: string): ConflictError {
@@ -532,7 +664,8 @@ function conflict(type: ServedType, name: string): ConflictError {
 
 function generateName(prefix: string): string {
   let suffix = '';
-  for (let i = 0; i < 5; i++) suffix += generateNameChars[Math.floor(Math.random() * generateNameChars.length)];
+  for (let i = 0; i < 5; i++)
+    suffix += generateNameChars[Math.floor(Math.random() * generateNameChars.length)];
   return prefix + suffix;
 }
 
@@ -542,8 +675,12 @@ function encodeContinue(rv: number, start: string): string {
 
 function decodeContinue(token: string): { rv: number; start: string } {
   try {
-    const parsed = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as { rv?: unknown; start?: unknown };
-    if (typeof parsed.rv === 'number' && typeof parsed.start === 'string') return { rv: parsed.rv, start: parsed.start };
+    const parsed = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as {
+      rv?: unknown;
+      start?: unknown;
+    };
+    if (typeof parsed.rv === 'number' && typeof parsed.start === 'string')
+      return { rv: parsed.rv, start: parsed.start };
   } catch {
     // reported below
   }

@@ -51,7 +51,8 @@ export class TypeRegistry {
 
   /** The served type for a kind in a group-version, for objects that name apiVersion and kind. */
   lookupKind(group: string, version: string, kind: string): ServedType | undefined {
-    for (const t of this.#byPath.values()) if (t.group === group && t.version === version && t.kind === kind) return t;
+    for (const t of this.#byPath.values())
+      if (t.group === group && t.version === version && t.kind === kind) return t;
     return undefined;
   }
 
@@ -72,7 +73,8 @@ export class TypeRegistry {
   }
 
   removeCrd(crdName: string): void {
-    for (const t of this.#crdTypes.get(crdName) ?? []) this.#byPath.delete(pathOf(t.group, t.version, t.plural));
+    for (const t of this.#crdTypes.get(crdName) ?? [])
+      this.#byPath.delete(pathOf(t.group, t.version, t.plural));
     this.#crdTypes.delete(crdName);
   }
 

@@ -65,14 +65,22 @@ export class MemoryStorage implements Storage {
   create(key: string, value: KubeObject): StoredObject {
     if (this.#rows.has(key)) throw new AlreadyExistsError(`${key} already exists`);
     const revision = this.#revision + 1;
-    const row = { json: JSON.stringify(withResourceVersion(value, revision)), createRevision: revision, modRevision: revision };
+    const row = {
+      json: JSON.stringify(withResourceVersion(value, revision)),
+      createRevision: revision,
+      modRevision: revision,
+    };
     return this.#commit('ADDED', key, row);
   }
 
   update(key: string, value: KubeObject, expectedRevision?: number): StoredObject {
     const old = this.#current(key, expectedRevision);
     const revision = this.#revision + 1;
-    const row = { json: JSON.stringify(withResourceVersion(value, revision)), createRevision: old.createRevision, modRevision: revision };
+    const row = {
+      json: JSON.stringify(withResourceVersion(value, revision)),
+      createRevision: old.createRevision,
+      modRevision: revision,
+    };
     return this.#commit('MODIFIED', key, row);
   }
 
@@ -80,16 +88,27 @@ export class MemoryStorage implements Storage {
     const old = this.#current(key, expectedRevision);
     const revision = this.#revision + 1;
     const last = withResourceVersion(JSON.parse(old.json) as KubeObject, revision);
-    return this.#commit('DELETED', key, { json: JSON.stringify(last), createRevision: old.createRevision, modRevision: revision });
+    return this.#commit('DELETED', key, {
+      json: JSON.stringify(last),
+      createRevision: old.createRevision,
+      modRevision: revision,
+    });
   }
 
   eventsSince(prefix: string, revision: number): StorageEvent[] {
-    if (revision < this.#compacted) throw new GoneError(`too old resource version: ${revision} (${this.#compacted})`);
+    if (revision < this.#compacted)
+      throw new GoneError(`too old resource version: ${revision} (${this.#compacted})`);
     const start = lowerBound(this.#log, revision + 1);
     const events: StorageEvent[] = [];
     for (let i = start; i < this.#log.length; i++) {
       const e = this.#log[i]!;
-      if (e.key.startsWith(prefix)) events.push({ type: e.type, key: e.key, value: JSON.parse(e.json) as KubeObject, revision: e.revision });
+      if (e.key.startsWith(prefix))
+        events.push({
+          type: e.type,
+          key: e.key,
+          value: JSON.parse(e.json) as KubeObject,
+          revision: e.revision,
+        });
     }
     return events;
   }
@@ -115,7 +134,9 @@ export class MemoryStorage implements Storage {
     const row = this.#rows.get(key);
     if (!row) throw new NotFoundError(`${key} not found`);
     if (expectedRevision !== undefined && row.modRevision !== expectedRevision) {
-      throw new ConflictError(`${key} has been modified: revision ${row.modRevision}, expected ${expectedRevision}`);
+      throw new ConflictError(
+        `${key} has been modified: revision ${row.modRevision}, expected ${expectedRevision}`,
+      );
     }
     return row;
   }
@@ -134,7 +155,12 @@ export class MemoryStorage implements Storage {
 }
 
 function toStored(key: string, row: Row): StoredObject {
-  return { key, value: JSON.parse(row.json) as KubeObject, createRevision: row.createRevision, modRevision: row.modRevision };
+  return {
+    key,
+    value: JSON.parse(row.json) as KubeObject,
+    createRevision: row.createRevision,
+    modRevision: row.modRevision,
+  };
 }
 
 function lowerBound(log: ReadonlyArray<{ revision: number }>, revision: number): number {

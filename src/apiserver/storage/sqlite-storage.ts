@@ -47,25 +47,43 @@ export class SqliteStorage implements Storage {
       CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
     `);
     this.#q = {
-      get: this.#db.prepare<[string], KvRow>('SELECT key, value, create_revision, mod_revision FROM kv WHERE key = ?'),
+      get: this.#db.prepare<[string], KvRow>(
+        'SELECT key, value, create_revision, mod_revision FROM kv WHERE key = ?',
+      ),
       list: this.#db.prepare<[string, string, number], KvRow>(
         'SELECT key, value, create_revision, mod_revision FROM kv WHERE key > ? AND key < ? ORDER BY key LIMIT ?',
       ),
-      count: this.#db.prepare<[string, string], { n: number }>('SELECT count(*) AS n FROM kv WHERE key >= ? AND key < ?'),
-      countAfter: this.#db.prepare<[string, string], { n: number }>('SELECT count(*) AS n FROM kv WHERE key > ? AND key < ?'),
-      insertKv: this.#db.prepare('INSERT INTO kv (key, value, create_revision, mod_revision) VALUES (?, ?, ?, ?)'),
+      count: this.#db.prepare<[string, string], { n: number }>(
+        'SELECT count(*) AS n FROM kv WHERE key >= ? AND key < ?',
+      ),
+      countAfter: this.#db.prepare<[string, string], { n: number }>(
+        'SELECT count(*) AS n FROM kv WHERE key > ? AND key < ?',
+      ),
+      insertKv: this.#db.prepare(
+        'INSERT INTO kv (key, value, create_revision, mod_revision) VALUES (?, ?, ?, ?)',
+      ),
       updateKv: this.#db.prepare('UPDATE kv SET value = ?, mod_revision = ? WHERE key = ?'),
       deleteKv: this.#db.prepare('DELETE FROM kv WHERE key = ?'),
       log: this.#db.prepare('INSERT INTO log (revision, key, type, value) VALUES (?, ?, ?, ?)'),
-      since: this.#db.prepare<[number, string, string], { revision: number; key: string; type: number; value: string }>(
+      since: this.#db.prepare<
+        [number, string, string],
+        { revision: number; key: string; type: number; value: string }
+      >(
         'SELECT revision, key, type, value FROM log WHERE revision > ? AND key >= ? AND key < ? ORDER BY revision',
       ),
       compact: this.#db.prepare('DELETE FROM log WHERE revision <= ?'),
-      setMeta: this.#db.prepare('INSERT INTO meta (name, value) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET value = excluded.value'),
+      setMeta: this.#db.prepare(
+        'INSERT INTO meta (name, value) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET value = excluded.value',
+      ),
     };
-    const max = this.#db.prepare<[], { r: number | null }>('SELECT max(revision) AS r FROM log').get()?.r ?? 0;
-    const meta = this.#db.prepare<[], { value: number }>("SELECT value FROM meta WHERE name = 'revision'").get()?.value ?? 0;
-    this.#compacted = this.#db.prepare<[], { value: number }>("SELECT value FROM meta WHERE name = 'compacted'").get()?.value ?? 0;
+    const max =
+      this.#db.prepare<[], { r: number | null }>('SELECT max(revision) AS r FROM log').get()?.r ?? 0;
+    const meta =
+      this.#db.prepare<[], { value: number }>("SELECT value FROM meta WHERE name = 'revision'").get()
+        ?.value ?? 0;
+    this.#compacted =
+      this.#db.prepare<[], { value: number }>("SELECT value FROM meta WHERE name = 'compacted'").get()
+        ?.value ?? 0;
     this.#revision = Math.max(max, meta, this.#compacted);
   }
 
@@ -83,7 +101,8 @@ export class SqliteStorage implements Storage {
   }
 
   list(prefix: string, options: ListOptions = {}): ListResult {
-    const after = options.startAfter !== undefined && options.startAfter >= prefix ? options.startAfter : prefix;
+    const after =
+      options.startAfter !== undefined && options.startAfter >= prefix ? options.startAfter : prefix;
     const end = prefixEnd(prefix);
     const limit = options.limit && options.limit > 0 ? options.limit : -1;
     const revision = this.#revision;
@@ -116,7 +135,10 @@ export class SqliteStorage implements Storage {
       const json = JSON.stringify(withResourceVersion(value, revision));
       this.#q.updateKv.run(json, revision, key);
       this.#q.log.run(revision, key, 1, json);
-      return { type: 'MODIFIED', row: { key, value: json, create_revision: old.create_revision, mod_revision: revision } };
+      return {
+        type: 'MODIFIED',
+        row: { key, value: json, create_revision: old.create_revision, mod_revision: revision },
+      };
     });
   }
 
@@ -127,12 +149,16 @@ export class SqliteStorage implements Storage {
       const json = JSON.stringify(withResourceVersion(JSON.parse(old.value) as KubeObject, revision));
       this.#q.deleteKv.run(key);
       this.#q.log.run(revision, key, 2, json);
-      return { type: 'DELETED', row: { key, value: json, create_revision: old.create_revision, mod_revision: revision } };
+      return {
+        type: 'DELETED',
+        row: { key, value: json, create_revision: old.create_revision, mod_revision: revision },
+      };
     });
   }
 
   eventsSince(prefix: string, revision: number): StorageEvent[] {
-    if (revision < this.#compacted) throw new GoneError(`too old resource version: ${revision} (${this.#compacted})`);
+    if (revision < this.#compacted)
+      throw new GoneError(`too old resource version: ${revision} (${this.#compacted})`);
     return this.#q.since.all(revision, prefix, prefixEnd(prefix)).map((r) => ({
       type: eventTypes[r.type] ?? 'MODIFIED',
       key: r.key,
@@ -167,7 +193,9 @@ export class SqliteStorage implements Storage {
     const row = this.#q.get.get(key);
     if (!row) throw new NotFoundError(`${key} not found`);
     if (expectedRevision !== undefined && row.mod_revision !== expectedRevision) {
-      throw new ConflictError(`${key} has been modified: revision ${row.mod_revision}, expected ${expectedRevision}`);
+      throw new ConflictError(
+        `${key} has been modified: revision ${row.mod_revision}, expected ${expectedRevision}`,
+      );
     }
     return row;
   }

@@ -25,7 +25,11 @@ export function storageContract(factory: ContractFactory): void {
     it('assigns one global revision as resourceVersion', () => {
       const s = factory.open();
       const a = s.create(key('a'), cm('a'));
-      const b = s.create('/c/apps/deployments/default/b', { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'b' } });
+      const b = s.create('/c/apps/deployments/default/b', {
+        apiVersion: 'apps/v1',
+        kind: 'Deployment',
+        metadata: { name: 'b' },
+      });
       assert.equal(b.modRevision, a.modRevision + 1);
       assert.equal(a.value.metadata.resourceVersion, String(a.modRevision));
       assert.equal(s.get(key('a'))?.value.metadata.resourceVersion, String(a.modRevision));
@@ -39,7 +43,9 @@ export function storageContract(factory: ContractFactory): void {
       assert.throws(() => s.create(key('a'), cm('a')), { code: 'KEELSON_ALREADY_EXISTS' });
       const a2 = s.update(key('a'), cm('a', { x: '1' }), a.modRevision);
       assert.equal(a2.createRevision, a.modRevision);
-      assert.throws(() => s.update(key('a'), cm('a', { x: '2' }), a.modRevision), { code: 'KEELSON_CONFLICT' });
+      assert.throws(() => s.update(key('a'), cm('a', { x: '2' }), a.modRevision), {
+        code: 'KEELSON_CONFLICT',
+      });
       assert.throws(() => s.update(key('zz'), cm('zz')), { code: 'KEELSON_NOT_FOUND' });
       assert.throws(() => s.delete(key('a'), a.modRevision), { code: 'KEELSON_CONFLICT' });
       assert.deepEqual(s.get(key('a'))?.value.data, { x: '1' });
@@ -51,13 +57,22 @@ export function storageContract(factory: ContractFactory): void {
       for (const n of ['c', 'a', 'e', 'b', 'd']) s.create(key(n), cm(n));
       s.create('/c/core/configmaps/other/x', cm('x'));
       const prefix = '/c/core/configmaps/default/';
-      assert.deepEqual(s.list(prefix).items.map((i) => i.value.metadata.name), ['a', 'b', 'c', 'd', 'e']);
+      assert.deepEqual(
+        s.list(prefix).items.map((i) => i.value.metadata.name),
+        ['a', 'b', 'c', 'd', 'e'],
+      );
       const first = s.list(prefix, { limit: 2 });
-      assert.deepEqual(first.items.map((i) => i.value.metadata.name), ['a', 'b']);
+      assert.deepEqual(
+        first.items.map((i) => i.value.metadata.name),
+        ['a', 'b'],
+      );
       assert.equal(first.more, true);
       assert.equal(first.remaining, 3);
       const rest = s.list(prefix, { startAfter: first.items[1]!.key, limit: 10 });
-      assert.deepEqual(rest.items.map((i) => i.value.metadata.name), ['c', 'd', 'e']);
+      assert.deepEqual(
+        rest.items.map((i) => i.value.metadata.name),
+        ['c', 'd', 'e'],
+      );
       assert.equal(rest.more, false);
       assert.equal(s.count('/c/core/configmaps/'), 6);
       s.close();
@@ -72,11 +87,21 @@ export function storageContract(factory: ContractFactory): void {
       const d = s.delete(key('a'));
       stop();
       s.create(key('b'), cm('b'));
-      assert.deepEqual(seen.map((e) => e.type), ['ADDED', 'MODIFIED', 'DELETED']);
+      assert.deepEqual(
+        seen.map((e) => e.type),
+        ['ADDED', 'MODIFIED', 'DELETED'],
+      );
       assert.equal(seen[2]!.value.metadata.resourceVersion, String(d.modRevision));
       assert.deepEqual(seen[2]!.value.data, { v: '2' });
       const replay = s.eventsSince('/c/core/configmaps/', a.modRevision);
-      assert.deepEqual(replay.map((e) => [e.type, e.value.metadata.name]), [['MODIFIED', 'a'], ['DELETED', 'a'], ['ADDED', 'b']]);
+      assert.deepEqual(
+        replay.map((e) => [e.type, e.value.metadata.name]),
+        [
+          ['MODIFIED', 'a'],
+          ['DELETED', 'a'],
+          ['ADDED', 'b'],
+        ],
+      );
       assert.deepEqual(s.eventsSince('/c/apps/', 0), []);
       s.close();
     });
@@ -105,7 +130,10 @@ export function storageContract(factory: ContractFactory): void {
         assert.equal(s.revision, before);
         assert.equal(s.get(key('a'))?.value.metadata.resourceVersion, String(a.modRevision + 1));
         assert.equal(s.get(key('b')), undefined);
-        assert.deepEqual(s.eventsSince('/c/', b.modRevision).map((e) => e.type), ['DELETED']);
+        assert.deepEqual(
+          s.eventsSince('/c/', b.modRevision).map((e) => e.type),
+          ['DELETED'],
+        );
         const c = s.create(key('c'), cm('c'));
         assert.equal(c.modRevision, before + 1);
         s.close();
