@@ -7,4 +7,4 @@ for dir in "$@"; do
   while IFS= read -r f; do files+=("$f"); done < <(find "$dir" -name '*.test.ts' -not -path '*/node_modules/*' | sort)
 done
 if [ ${#files[@]} -eq 0 ]; then echo "no test files under: $*" >&2; exit 1; fi
-exec node --import tsx --test --test-concurrency="$concurrency" "${files[@]}"
+exec node --import tsx --test --test-force-exit --test-timeout=120000 --test-concurrency="$concurrency" "${files[@]}"
