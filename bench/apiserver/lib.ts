@@ -79,6 +79,8 @@ export interface PhaseResult {
   p99: number;
   max: number;
   bytesPerOp: number;
+  /** The slowest successful op: started `at` ms into the phase, by `worker` on its `iteration`-th op. */
+  slowest: { ms: number; at: number; what: string; worker: number; iteration: number };
   serverCpu: number;
   clientCpu: number;
   /** Cores busy with anything else on the machine (other processes, kernel): noise in this row. */
@@ -96,6 +98,8 @@ export interface PhaseOptions {
   minOpsPerWorker?: number;
   expect: number[];
   serverPid?: number | undefined;
+  /** Untimed, once per worker before timing starts: opens the keep-alive connections. */
+  connect?: () => Promise<unknown>;
 }
 
 /**
@@ -110,6 +114,11 @@ export async function runPhase(
   const errorKinds = new Map<string, string>();
   let errors = 0;
   let bytes = 0;
+  let slowest = { ms: 0, at: 0, what: '', worker: 0, iteration: 0 };
+  if (options.connect) {
+    const connect = options.connect;
+    await Promise.all(Array.from({ length: options.concurrency }, () => connect().catch(() => undefined)));
+  }
   const cpu0 = process.cpuUsage();
   const sys0 = machineBusySeconds();
   const srv0 = options.serverPid === undefined ? undefined : procCpuSeconds(options.serverPid);
@@ -125,6 +134,8 @@ export async function runPhase(
         bytes += out.body?.length ?? 0;
         if (options.expect.includes(out.status)) {
           latencies.push(dt);
+          if (dt > slowest.ms)
+            slowest = { ms: dt, at: t0 - start, what: `${out.method} ${out.path}`, worker: w, iteration: i };
         } else {
           errors++;
           const kind = `${out.method} ${out.status}`;
@@ -163,6 +174,7 @@ export async function runPhase(
     p50: percentile(sorted, 50),
     p99: percentile(sorted, 99),
     max: sorted.length > 0 ? sorted[sorted.length - 1]! : NaN,
+    slowest,
     bytesPerOp: latencies.length + errors > 0 ? bytes / (latencies.length + errors) : 0,
     serverCpu,
     clientCpu,
@@ -396,6 +408,11 @@ export async function waitFor200(
 export function fmt(n: number, digits = 0): string {
   if (!Number.isFinite(n)) return 'n/a';
   return n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+}
+
+/** ops/s: one decimal below 100. */
+export function fmtRate(n: number): string {
+  return fmt(n, Number.isFinite(n) && n < 100 ? 1 : 0);
 }
 
 export function fmtMs(n: number): string {

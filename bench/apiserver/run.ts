@@ -16,6 +16,7 @@ import type { KubeObject } from '../../src/api/meta.ts';
 import {
   fmt,
   fmtMs,
+  fmtRate,
   keepAliveAgent,
   percentile,
   procMemory,
@@ -50,13 +51,13 @@ const enabled = (section: string) => only === undefined || only.includes(section
 
 const cfg = quick
   ? {
-      phaseMs: 400,
+      phaseMs: 300,
       listObjects: 2_000,
       watchers: 100,
       watchRounds: 30,
       rssObjects: 10_000,
       sqliteRows: 5_000,
-      warmupMs: 1_000,
+      warmupMs: 700,
     }
   : {
       phaseMs: 2_500,
@@ -319,13 +320,14 @@ async function phase(l: Live, op: Op, c: number): Promise<void> {
       durationMs: cfg.phaseMs,
       expect,
       serverPid: proc.pid,
+      connect: () => send(agent, proc.url, proc.token, 'GET', '/readyz'),
     },
     fn,
   );
   agent.destroy();
   results.push(r);
   log(
-    `${l.target} ${opLabel(op)} c=${c}: ${fmt(r.opsPerSec)} ops/s p50 ${fmtMs(r.p50)} ms p99 ${fmtMs(r.p99)} ms errors ${r.errors} (other load ${fmt(r.otherCpu, 2)} cores)`,
+    `${l.target} ${opLabel(op)} c=${c}: ${fmtRate(r.opsPerSec)} ops/s p50 ${fmtMs(r.p50)} ms p99 ${fmtMs(r.p99)} ms errors ${r.errors} (other load ${fmt(r.otherCpu, 2)} cores)`,
   );
   for (const e of r.errorSamples) note(`${l.target} ${opLabel(op)} c=${c}: ${e}`);
 }
@@ -793,7 +795,7 @@ function report(): string {
                 t,
                 op,
                 String(c),
-                fmt(r.opsPerSec),
+                fmtRate(r.opsPerSec),
                 fmtMs(r.p50),
                 fmtMs(r.p99),
                 fmtMs(r.max),
@@ -843,9 +845,9 @@ function report(): string {
           return [
             op,
             String(c),
-            b === undefined ? 'n/a' : fmt(b),
-            m === undefined ? 'n/a' : fmt(m),
-            s === undefined ? 'n/a' : fmt(s),
+            b === undefined ? 'n/a' : fmtRate(b),
+            m === undefined ? 'n/a' : fmtRate(m),
+            s === undefined ? 'n/a' : fmtRate(s),
             ratio(m, b),
             ratio(s, b),
             ratio(s, m),
@@ -936,7 +938,7 @@ function report(): string {
   }
   if (suiteRss.size > 0) {
     out.push(
-      `Server RSS at the end of each suite: ${[...suiteRss].map(([t, m]) => `${t} ${fmt(m.rss)} MiB (HWM ${fmt(m.hwm)})`).join(', ')}`,
+      `Server RSS at the end of each suite (after the list-all phases and watch): ${[...suiteRss].map(([t, m]) => `${t} ${fmt(m.rss)} MiB (HWM ${fmt(m.hwm)})`).join(', ')}`,
     );
     out.push('');
   }
@@ -946,6 +948,17 @@ function report(): string {
     out.push(
       `Machine not idle: other processes used > 0.25 cores in ${noisy.length}/${results.length} phases (worst ${fmt(worst.otherCpu, 2)} cores in ${worst.target} ${worst.op} c=${worst.concurrency}); treat those rows as noisy. Load average at start: ${loadAtStart}.`,
     );
+    out.push('');
+  }
+  const outliers = results.filter((r) => !r.op.startsWith('list') && r.max > 100 && r.max > 20 * r.p50);
+  if (outliers.length > 0) {
+    out.push('Latency outliers (create/get/update phases whose slowest op took > 100 ms and > 20× p50):');
+    for (const r of outliers) {
+      const sl = r.slowest;
+      out.push(
+        `  ${r.target} ${r.op} c=${r.concurrency}: ${fmt(sl.ms)} ms (p50 ${fmtMs(r.p50)}), started ${fmt(sl.at)} ms into the phase, op #${sl.iteration + 1} of client ${sl.worker}: ${sl.what}`,
+      );
+    }
     out.push('');
   }
   out.push('Errors, crashes and notes:');
@@ -968,7 +981,7 @@ function summary(): string {
       const b = find('bare-http', op, c);
       const m = find('memory', op, c);
       const q = find('sqlite', op, c);
-      return `c${c}: mem ${m ? fmt(m.opsPerSec) : 'n/a'} (${ratio(m?.opsPerSec, b?.opsPerSec)}× bare), sqlite ${q ? fmt(q.opsPerSec) : 'n/a'} (${ratio(q?.opsPerSec, b?.opsPerSec)}×), p99 ${q ? fmtMs(q.p99) : 'n/a'} ms`;
+      return `c${c}: mem ${m ? fmtRate(m.opsPerSec) : 'n/a'} (${ratio(m?.opsPerSec, b?.opsPerSec)}× bare), sqlite ${q ? fmtRate(q.opsPerSec) : 'n/a'} (${ratio(q?.opsPerSec, b?.opsPerSec)}×), p99 ${q ? fmtMs(q.p99) : 'n/a'} ms`;
     });
     s.push(`${op.padEnd(9)} ${parts.join(' | ')}`);
   };
