@@ -1,5 +1,5 @@
 /** Composition root of the `keelson` CLI: server commands are wired here, client verbs in src/cli. */
-import type { Command} from 'commander';
+import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
 import { buildCli } from '../cli/main.ts';
 import { kubeconfigFromData, startApiServer } from './apiserver.ts';
