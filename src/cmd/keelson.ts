@@ -20,7 +20,8 @@ const apiserver = program
   .option('--port <n>', 'port on 127.0.0.1 (0 picks a free one)', port, 0)
   .option('--tls', 'serve HTTPS with a CA generated into the data directory')
   .option('--history <n>', 'revisions kept for resuming watches', (v) => Number(v), 10_000)
-  .action(async (opts: { data?: string; port: number; tls?: boolean; history: number }) => {
+  .option('--no-node', 'run without the embedded node (no workload controllers, pods stay Pending)')
+  .action(async (opts: { data?: string; port: number; tls?: boolean; history: number; node: boolean }) => {
     const running = await startApiServer(opts, (message, fields) =>
       process.stderr.write(`${message} ${JSON.stringify(fields ?? {})}\n`),
     );

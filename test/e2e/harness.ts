@@ -38,12 +38,13 @@ export async function freePort(): Promise<number> {
 }
 
 export async function startServer(
-  options: { dataDir?: string; port?: number; tls?: boolean; history?: number } = {},
+  options: { dataDir?: string; port?: number; tls?: boolean; history?: number; args?: string[] } = {},
 ): Promise<ServerProcess> {
   const dataDir = options.dataDir ?? tempDir();
   const args = ['apiserver', '--data', dataDir, '--port', String(options.port ?? 0)];
   if (options.tls) args.push('--tls');
   if (options.history !== undefined) args.push('--history', String(options.history));
+  if (options.args) args.push(...options.args);
   const child = spawn(join(repoRoot, 'bin', 'keelson'), args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
