@@ -130,7 +130,10 @@ function queryString(query: RequestOptions['query']): string {
 export class KubeClient {
   readonly #config: KubeConfig;
   readonly #base: URL;
-  readonly #agent: http.Agent;
+  readonly #maxSockets: number;
+  readonly #authConfig: KubeConfig;
+  #agent: http.Agent | undefined;
+  #auth: { agent: http.Agent; headers: http.OutgoingHttpHeaders; until: number } | undefined;
   readonly #resources = new Map<string, Promise<ResourceInfo>>();
   #groupVersions = new Map<string, Promise<Map<string, ResourceInfo>>>();
 
@@ -139,9 +142,50 @@ export class KubeClient {
     const cluster = config.getCurrentCluster();
     if (!cluster) throw new KeelsonError('KEELSON_BAD_REQUEST', 'kubeconfig has no current cluster');
     this.#base = new URL(cluster.server);
-    const agentOptions = { keepAlive: true, maxSockets: options.maxSockets ?? 32 };
-    this.#agent =
-      this.#base.protocol === 'https:' ? new https.Agent(agentOptions) : new http.Agent(agentOptions);
+    this.#maxSockets = options.maxSockets ?? 32;
+    // KubeConfig refuses plain http when building its own agent; only its headers are used then
+    this.#authConfig = config;
+    if (this.#base.protocol === 'http:') {
+      this.#authConfig = new KubeConfig();
+      this.#authConfig.loadFromOptions({
+        clusters: config.clusters.map((c) => ({ ...c, skipTLSVerify: true })),
+        users: config.users,
+        contexts: config.contexts,
+        currentContext: config.currentContext,
+      });
+    }
+  }
+
+  /**
+   * Authentication headers and TLS material from the kubeconfig. Headers are cached briefly
+   * (exec plugins cache their tokens themselves); the agent is built once and kept alive.
+   */
+  async #prepare(): Promise<{ agent: http.Agent; headers: http.OutgoingHttpHeaders }> {
+    const now = Date.now();
+    if (this.#auth && this.#auth.until > now) return this.#auth;
+    const scratch: https.RequestOptions = {};
+    await this.#authConfig.applyToHTTPSOptions(scratch);
+    (scratch.agent as http.Agent | undefined)?.destroy();
+    if (!this.#agent) {
+      const keepAlive = { keepAlive: true, maxSockets: this.#maxSockets };
+      this.#agent =
+        this.#base.protocol === 'https:'
+          ? new https.Agent({
+              ...keepAlive,
+              ...(scratch.ca !== undefined && { ca: scratch.ca }),
+              ...(scratch.cert !== undefined && { cert: scratch.cert }),
+              ...(scratch.key !== undefined && { key: scratch.key }),
+              ...(scratch.servername !== undefined && { servername: scratch.servername }),
+              ...(scratch.rejectUnauthorized !== undefined && {
+                rejectUnauthorized: scratch.rejectUnauthorized,
+              }),
+            })
+          : new http.Agent(keepAlive);
+    }
+    const headers = { ...(scratch.headers as http.OutgoingHttpHeaders | undefined) };
+    if (scratch.auth) headers.Authorization = `Basic ${Buffer.from(scratch.auth).toString('base64')}`;
+    this.#auth = { agent: this.#agent, headers, until: now + 10_000 };
+    return this.#auth;
   }
 
   static fromFile(path: string): KubeClient {
@@ -156,7 +200,7 @@ export class KubeClient {
   }
 
   close(): void {
-    this.#agent.destroy();
+    this.#agent?.destroy();
   }
 
   /** Opens a raw request; the caller reads the response stream (watches, logs). */
@@ -165,12 +209,12 @@ export class KubeClient {
       this.#base.pathname.replace(/\/$/, '') + path + queryString(options.query),
       this.#base,
     );
+    const { agent, headers } = await this.#prepare();
     const requestOptions: https.RequestOptions = {
       method,
-      agent: this.#agent,
-      headers: { Accept: 'application/json' },
+      agent,
+      headers: { Accept: 'application/json', ...headers },
     };
-    await this.#config.applyToHTTPSOptions(requestOptions);
     const body = options.body === undefined ? undefined : JSON.stringify(options.body);
     if (body !== undefined) {
       requestOptions.headers = {
