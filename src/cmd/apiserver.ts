@@ -2,6 +2,7 @@
  * Composition root of `keelson apiserver`: storage, keys, certificates and the server, with the
  * kubeconfig written beside the data.
  */
+import type { ServerResponse } from 'node:http';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,6 +16,8 @@ import { generateCertificateAuthority, issueServingCertificate } from '../apiser
 import { ApiServer } from '../apiserver/server.ts';
 import { MemoryStorage } from '../apiserver/storage/memory-storage.ts';
 import { SqliteStorage } from '../apiserver/storage/sqlite-storage.ts';
+import { startEmbeddedNode, type EmbeddedNode } from '../node/node.ts';
+import { KubeClient } from '../runtime/client.ts';
 
 export interface ApiServerFlags {
   data?: string;
@@ -23,6 +26,12 @@ export interface ApiServerFlags {
   host?: string;
   /** Revisions kept for watch resumption (default 10,000). */
   history?: number;
+  /** Run the embedded node (workload controllers, scheduler, simulated node); default true. */
+  node?: boolean;
+  /** Also run the process node for `runtimeClassName: process` pods. */
+  processPods?: boolean;
+  /** Delay before a simulated container is ready (ms). */
+  simReadyDelayMs?: number;
 }
 
 export interface RunningApiServer {
@@ -127,11 +136,36 @@ export async function startApiServer(
   const storage = persistent
     ? new SqliteStorage(join(dataDir, 'state.db'), { window })
     : new MemoryStorage({ window });
+  const withNode = flags.node ?? true;
+  let node: EmbeddedNode | undefined;
   const server = new ApiServer({
     storage,
     adminToken: state.adminToken,
     serviceAccountKey: state.serviceAccountKey,
     log,
+    gracefulPods: withNode,
+    ...(withNode && {
+      podLogs: (
+        cluster: string,
+        namespace: string,
+        name: string,
+        query: URLSearchParams,
+        res: ServerResponse,
+      ) => {
+        if (node) return node.logs(cluster, namespace, name, query, res);
+        res.writeHead(503, { 'Content-Type': 'application/json' });
+        res.end(
+          JSON.stringify({
+            kind: 'Status',
+            apiVersion: 'v1',
+            status: 'Failure',
+            reason: 'ServiceUnavailable',
+            code: 503,
+            message: 'the embedded node is starting',
+          }),
+        );
+      },
+    }),
   });
   const { port, url } = await server.listen({
     host: flags.host ?? '127.0.0.1',
@@ -145,6 +179,17 @@ export async function startApiServer(
     { mode: 0o600 },
   );
   writeFileSync(join(dataDir, 'server.json'), JSON.stringify({ url, pid: process.pid }));
+  let client: KubeClient | undefined;
+  if (withNode) {
+    client = KubeClient.fromFile(kubeconfigPath);
+    node = await startEmbeddedNode({
+      client,
+      log,
+      dataDir,
+      ...(flags.processPods !== undefined && { processPods: flags.processPods }),
+      ...(flags.simReadyDelayMs !== undefined && { simReadyDelayMs: flags.simReadyDelayMs }),
+    });
+  }
   return {
     server,
     url,
@@ -154,6 +199,8 @@ export async function startApiServer(
     adminToken: state.adminToken,
     ...(state.tls && { caPem: state.tls.caCert }),
     async stop() {
+      await node?.stop();
+      client?.close();
       await server.close();
       storage.close();
     },

@@ -11,6 +11,13 @@ function port(value: string): number {
   return n;
 }
 
+function duration(value: string): number {
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m)?$/.exec(value.trim());
+  if (!m) throw new InvalidArgumentError('must be a duration such as 500ms, 2s or 1m');
+  const n = Number(m[1]);
+  return m[2] === 'm' ? n * 60_000 : m[2] === 'ms' ? n : n * 1000;
+}
+
 const program: Command = buildCli();
 
 const apiserver = program
@@ -21,18 +28,36 @@ const apiserver = program
   .option('--tls', 'serve HTTPS with a CA generated into the data directory')
   .option('--history <n>', 'revisions kept for resuming watches', (v) => Number(v), 10_000)
   .option('--no-node', 'run without the embedded node (no workload controllers, pods stay Pending)')
-  .action(async (opts: { data?: string; port: number; tls?: boolean; history: number; node: boolean }) => {
-    const running = await startApiServer(opts, (message, fields) =>
-      process.stderr.write(`${message} ${JSON.stringify(fields ?? {})}\n`),
-    );
-    process.stdout.write(`keelson apiserver listening on ${running.url} (port ${running.port})\n`);
-    process.stdout.write(`kubeconfig: ${running.kubeconfigPath}\n`);
-    const shutdown = () => {
-      void running.stop().then(() => process.exit(0));
-    };
-    process.once('SIGINT', shutdown);
-    process.once('SIGTERM', shutdown);
-  });
+  .option('--process-pods', 'run pods with runtimeClassName: process as local processes')
+  .option(
+    '--sim-ready-delay <duration>',
+    'time a simulated container takes to become ready (e.g. 1s, 300ms)',
+    duration,
+    1000,
+  )
+  .action(
+    async (opts: {
+      data?: string;
+      port: number;
+      tls?: boolean;
+      history: number;
+      node: boolean;
+      processPods?: boolean;
+      simReadyDelay: number;
+    }) => {
+      const running = await startApiServer(
+        { ...opts, simReadyDelayMs: opts.simReadyDelay },
+        (message, fields) => process.stderr.write(`${message} ${JSON.stringify(fields ?? {})}\n`),
+      );
+      process.stdout.write(`keelson apiserver listening on ${running.url} (port ${running.port})\n`);
+      process.stdout.write(`kubeconfig: ${running.kubeconfigPath}\n`);
+      const shutdown = () => {
+        void running.stop().then(() => process.exit(0));
+      };
+      process.once('SIGINT', shutdown);
+      process.once('SIGTERM', shutdown);
+    },
+  );
 
 apiserver
   .command('kubeconfig')

@@ -4,6 +4,7 @@
  * called any number of times for the same key. Watches only decide *which* keys to reconcile.
  */
 import type { KubeObject, OwnerReference } from '../api/meta.ts';
+import { isConflict } from './client.ts';
 import type { Informer } from './informer.ts';
 import { keyOf, splitKey } from './informer.ts';
 import type { BackoffOptions, Clock } from './queue.ts';
@@ -156,7 +157,8 @@ export class Controller {
       } else {
         outcome = 'error';
         const delay = this.queue.addRateLimited(key);
-        if (!signal.aborted)
+        // a conflict only means the cache was behind: retried at once, not worth a line
+        if (!signal.aborted && !isConflict(error))
           this.#log('reconcile failed; retrying', {
             controller: this.name,
             key,
