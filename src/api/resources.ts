@@ -29,6 +29,8 @@ export interface ResourceType {
     log?: boolean;
     /** serviceaccounts/token (TokenRequest). */
     token?: boolean;
+    /** pods/binding, used by schedulers. */
+    binding?: boolean;
   };
   /** Name of the schema in the built-in components (`io.k8s.api.apps.v1.Deployment`); absent for CRDs. */
   schemaName?: string;
@@ -47,6 +49,7 @@ interface Entry {
   scale?: boolean;
   log?: boolean;
   token?: boolean;
+  binding?: boolean;
   virtual?: boolean;
   schemaPackage: string;
 }
@@ -97,6 +100,7 @@ const groups: Array<{ group: string; version: string; entries: Entry[] }> = [
         categories: all,
         status: true,
         log: true,
+        binding: true,
         schemaPackage: 'io.k8s.api.core.v1',
       },
       { kind: 'Event', plural: 'events', shortNames: ['ev'], schemaPackage: 'io.k8s.api.core.v1' },
@@ -313,6 +317,7 @@ export const builtinResources: readonly ResourceType[] = groups.flatMap(({ group
     if (e.scale) subresources.scale = replicasScale;
     if (e.log) subresources.log = true;
     if (e.token) subresources.token = true;
+    if (e.binding) subresources.binding = true;
     const type: ResourceType = {
       group,
       version,

@@ -109,6 +109,7 @@ function subresourceVerbs(
       version: 'v1',
       verbs: ['create'],
     });
+  if (t.subresources.binding) out.push({ name: 'binding', kind: 'Binding', verbs: ['create'] });
   if (t.kind === 'Namespace' && !t.crd) out.push({ name: 'finalize', kind: 'Namespace', verbs: ['update'] });
   return out;
 }

@@ -16,7 +16,12 @@ import { BadRequestError, KeelsonError, NotFoundError } from '../base/errors.ts'
 import { isObject } from '../base/json.ts';
 import { apiVersionOf, type KubeObject } from '../api/meta.ts';
 import { builtinComponents } from '../api/builtin-schemas.ts';
-import { forbiddenError, type RequestAttributes, type UserInfo } from './auth/authorizer.ts';
+import {
+  forbiddenError,
+  nonResourceRequest,
+  type RequestAttributes,
+  type UserInfo,
+} from './auth/authorizer.ts';
 import { TokenAuthenticator, type ServiceAccountKeyPair } from './auth/tokens.ts';
 import { selfSubjectAccessReview, selfSubjectReview, subjectAccessReview } from './auth/access-review.ts';
 import { LogicalCluster } from './cluster.ts';
@@ -208,17 +213,7 @@ export class ApiServer {
     const cluster = this.cluster(info.cluster);
 
     if (!info.resourceRequest) {
-      this.#authorize(cluster, {
-        user,
-        verb: info.verb,
-        resourceRequest: false,
-        apiGroup: '',
-        resource: '',
-        subresource: '',
-        namespace: '',
-        name: '',
-        path,
-      });
+      this.#authorize(cluster, nonResourceRequest(user, info.verb, path));
       return this.#nonResource(req, res, cluster, info, path);
     }
     const type = cluster.types.lookup(info.group, info.version, info.resource);
@@ -500,6 +495,17 @@ export class ApiServer {
         return;
       }
       case 'create': {
+        if (info.subresource === 'binding' && type.subresources.binding) {
+          const body = await this.#body(req);
+          store.bind(ctx, type, ns, info.name, body);
+          return writeJson(res, 201, {
+            kind: 'Status',
+            apiVersion: 'v1',
+            metadata: {},
+            status: 'Success',
+            code: 201,
+          });
+        }
         if (info.subresource === 'token' && type.subresources.token) {
           const body = await this.#body(req);
           return writeJson(res, 201, this.#tokenRequest(cluster, ns, info.name, body, ctx.now));
@@ -584,6 +590,9 @@ export class ApiServer {
         break;
       case 'token':
         if (type.subresources.token) return '';
+        break;
+      case 'binding':
+        if (type.subresources.binding) return '';
         break;
     }
     throw new NotFoundError('the server could not find the requested resource');

@@ -28,6 +28,7 @@ export {
   decodeManagedFields,
   describeManager,
   encodeManagedFields,
+  equalIgnoringManagedFieldsTimestamps,
   isResetManagedFields,
   managerIdentity,
   type ManagedFieldSets,

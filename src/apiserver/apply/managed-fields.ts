@@ -6,9 +6,9 @@
  * A manager's identity is its name, operation and subresource, plus the apiVersion for Update entries:
  * an applier keeps one entry whichever version it applies with, an updater gets one per version.
  */
-import type { ManagedFieldsEntry } from '../../api/meta.ts';
+import type { KubeObject, ManagedFieldsEntry } from '../../api/meta.ts';
 import { ConflictError, type StatusCause } from '../../base/errors.ts';
-import { isObject } from '../../base/json.ts';
+import { deepEqual, isObject } from '../../base/json.ts';
 import {
   FieldSet,
   compareStrings,
@@ -191,6 +191,25 @@ export function isResetManagedFields(entries: unknown): boolean {
   return entryFields.every(
     (name) => only[name] === undefined || only[name] === null || (name !== 'fieldsV1' && only[name] === ''),
   );
+}
+
+/**
+ * Whether two states of an object are the same write: equal, with managedFields compared entry by
+ * entry but for their timestamps. A write whose result is the same as the stored object is a no-op
+ * that keeps the stored object and its timestamps (kube-apiserver's
+ * `IgnoreManagedFieldsTimestampsTransformer`, then etcd3's unchanged-bytes check); a new entry, a
+ * dropped one or changed fieldsV1 is a change to persist, even when every other field is unchanged.
+ */
+export function equalIgnoringManagedFieldsTimestamps(a: KubeObject, b: KubeObject): boolean {
+  const { managedFields: aEntries, ...aMeta } = a.metadata;
+  const { managedFields: bEntries, ...bMeta } = b.metadata;
+  if ((aEntries?.length ?? 0) !== (bEntries?.length ?? 0)) return false;
+  for (let i = 0; i < (aEntries?.length ?? 0); i++) {
+    const { time: _aTime, ...aEntry } = aEntries?.[i] ?? {};
+    const { time: _bTime, ...bEntry } = bEntries?.[i] ?? {};
+    if (!deepEqual(aEntry, bEntry)) return false;
+  }
+  return deepEqual({ ...a, metadata: aMeta }, { ...b, metadata: bMeta });
 }
 
 const entryFields = ['manager', 'operation', 'apiVersion', 'time', 'fieldsType', 'fieldsV1', 'subresource'];

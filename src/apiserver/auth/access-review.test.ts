@@ -19,7 +19,7 @@ import {
 } from './access-review.ts';
 import { RbacAuthorizer, type UserInfo } from './authorizer.ts';
 import { bootstrapPolicy } from './bootstrap-policy.ts';
-import { decodeAuthProtobuf, protobufContentType } from './review-protobuf.ts';
+import { decodeProtobuf, protobufContentType } from '../http/protobuf.ts';
 import { generateCertificateAuthority, issueServingCertificate } from './tls.ts';
 
 const alice: UserInfo = { name: 'alice', groups: ['system:authenticated'] };
@@ -298,7 +298,7 @@ describe('kubectl auth', () => {
             raw.length === 0
               ? undefined
               : (req.headers['content-type'] ?? '').startsWith(protobufContentType)
-                ? decodeAuthProtobuf(raw)
+                ? decodeProtobuf(raw)
                 : (JSON.parse(raw.toString('utf8')) as KubeObject);
           if (path === '/api')
             return send(200, { kind: 'APIVersions', versions: ['v1'], serverAddressByClientCIDRs: [] });

@@ -9,7 +9,13 @@
 import { BadRequestError, InvalidError, formatFieldError, type FieldError } from '../../base/errors.ts';
 import { isObject, type JsonObject } from '../../base/json.ts';
 import type { KubeObject } from '../../api/meta.ts';
-import type { Authorizer, RequestAttributes, RuleResolver, UserInfo } from './authorizer.ts';
+import {
+  nonResourceRequest,
+  type Authorizer,
+  type RequestAttributes,
+  type RuleResolver,
+  type UserInfo,
+} from './authorizer.ts';
 
 const authorizationGroup = 'authorization.k8s.io';
 const authenticationGroup = 'authentication.k8s.io';
@@ -169,17 +175,7 @@ export function reviewAttributes(spec: JsonObject, user: UserInfo): RequestAttri
     };
   }
   const nonResource = isObject(spec['nonResourceAttributes']) ? spec['nonResourceAttributes'] : {};
-  return {
-    user,
-    verb: stringOf(nonResource['verb']),
-    resourceRequest: false,
-    apiGroup: '',
-    resource: '',
-    subresource: '',
-    namespace: '',
-    name: '',
-    path: stringOf(nonResource['path']),
-  };
+  return nonResourceRequest(user, stringOf(nonResource['verb']), stringOf(nonResource['path']));
 }
 
 function answer(

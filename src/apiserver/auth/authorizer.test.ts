@@ -14,15 +14,7 @@ import {
   type RequestAttributes,
   type UserInfo,
 } from './authorizer.ts';
-import { bootstrapPolicy } from './bootstrap-policy.ts';
-
-interface Rule {
-  verbs: string[];
-  apiGroups?: string[];
-  resources?: string[];
-  resourceNames?: string[];
-  nonResourceURLs?: string[];
-}
+import { bootstrapPolicy, type Rule } from './bootstrap-policy.ts';
 
 type SubjectSpec = { kind: 'User' | 'Group' | 'ServiceAccount'; name: string; namespace?: string };
 

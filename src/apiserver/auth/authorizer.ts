@@ -35,6 +35,21 @@ export interface RequestAttributes {
   path: string;
 }
 
+/** The attributes of a request for a non-resource path such as `/version`. */
+export function nonResourceRequest(user: UserInfo, verb: string, path: string): RequestAttributes {
+  return {
+    user,
+    verb,
+    resourceRequest: false,
+    apiGroup: '',
+    resource: '',
+    subresource: '',
+    namespace: '',
+    name: '',
+    path,
+  };
+}
+
 export interface RbacObjects {
   roles: KubeObject[];
   roleBindings: KubeObject[];

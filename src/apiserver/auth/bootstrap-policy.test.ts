@@ -1,24 +1,14 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
-import { RbacAuthorizer, type RequestAttributes, type UserInfo } from './authorizer.ts';
+import { RbacAuthorizer, nonResourceRequest, type RequestAttributes, type UserInfo } from './authorizer.ts';
 import { bootstrapClusterRoleBindings, bootstrapClusterRoles, bootstrapPolicy } from './bootstrap-policy.ts';
 
 const authenticated: UserInfo = { name: 'alice', groups: ['system:authenticated'] };
 const anonymous: UserInfo = { name: 'system:anonymous', groups: ['system:unauthenticated'] };
 
 function path(user: UserInfo, urlPath: string, verb = 'get'): RequestAttributes {
-  return {
-    user,
-    verb,
-    resourceRequest: false,
-    apiGroup: '',
-    resource: '',
-    subresource: '',
-    namespace: '',
-    name: '',
-    path: urlPath,
-  };
+  return nonResourceRequest(user, verb, urlPath);
 }
 
 function create(user: UserInfo, apiGroup: string, resource: string): RequestAttributes {

@@ -22,7 +22,8 @@ export const aggregateToAdminLabel = 'rbac.authorization.k8s.io/aggregate-to-adm
 export const aggregateToEditLabel = 'rbac.authorization.k8s.io/aggregate-to-edit';
 export const aggregateToViewLabel = 'rbac.authorization.k8s.io/aggregate-to-view';
 
-interface Rule {
+/** A rule as a Role writes it: lists that are empty may be left out. */
+export interface Rule {
   verbs: string[];
   apiGroups?: string[];
   resources?: string[];

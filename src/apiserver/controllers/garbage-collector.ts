@@ -66,7 +66,7 @@ export class GarbageCollector {
   }
 
   #ownerExists(cluster: LogicalCluster, ref: OwnerReference, namespace: string): boolean {
-    const type = typeOfRef(cluster, ref);
+    const type = typeOf(cluster, ref);
     if (!type) return false;
     const owner = this.#storage.get(cluster.store.key(type, type.namespaced ? namespace : '', ref.name));
     return owner !== undefined && owner.value.metadata.uid === ref.uid;
@@ -82,11 +82,7 @@ export class GarbageCollector {
     const remaining = refs.filter(
       (r) => this.#ownerExists(cluster, r, namespace) || this.#ownerDeletingForeground(cluster, r, namespace),
     );
-    const type = cluster.types.lookupKind(
-      splitApiVersion(dependent.apiVersion).group,
-      splitApiVersion(dependent.apiVersion).version,
-      dependent.kind,
-    );
+    const type = typeOf(cluster, dependent);
     if (!type) return;
     if (
       remaining.length > 0 &&
@@ -113,7 +109,7 @@ export class GarbageCollector {
   }
 
   #ownerDeletingForeground(cluster: LogicalCluster, ref: OwnerReference, namespace: string): boolean {
-    const type = typeOfRef(cluster, ref);
+    const type = typeOf(cluster, ref);
     if (!type) return false;
     const owner = this.#storage.get(cluster.store.key(type, type.namespaced ? namespace : '', ref.name));
     return (
@@ -129,11 +125,7 @@ export class GarbageCollector {
       const stored = this.#storage.get(depKey);
       if (!stored) continue;
       const dep = stored.value;
-      const type = cluster.types.lookupKind(
-        splitApiVersion(dep.apiVersion).group,
-        splitApiVersion(dep.apiVersion).version,
-        dep.kind,
-      );
+      const type = typeOf(cluster, dep);
       if (!type) continue;
       const refs = (dep.metadata.ownerReferences ?? []).filter((r) => r.uid !== uid);
       const meta: KubeObject['metadata'] = { ...dep.metadata, ownerReferences: refs };
@@ -159,7 +151,7 @@ export class GarbageCollector {
   }
 
   #finishForeground(cluster: LogicalCluster, ref: OwnerReference, namespace: string): void {
-    const type = typeOfRef(cluster, ref);
+    const type = typeOf(cluster, ref);
     if (!type) return;
     this.#finishForegroundKey(cluster, cluster.store.key(type, type.namespaced ? namespace : '', ref.name));
   }
@@ -181,11 +173,7 @@ export class GarbageCollector {
     const stored = this.#storage.get(key);
     if (!stored) return;
     const obj = stored.value;
-    const type = cluster.types.lookupKind(
-      splitApiVersion(obj.apiVersion).group,
-      splitApiVersion(obj.apiVersion).version,
-      obj.kind,
-    );
+    const type = typeOf(cluster, obj);
     if (!type) return;
     const finalizers = (obj.metadata.finalizers ?? []).filter((f) => f !== finalizer);
     cluster.store.update(
@@ -198,7 +186,8 @@ export class GarbageCollector {
   }
 }
 
-function typeOfRef(cluster: LogicalCluster, ref: OwnerReference): ServedType | undefined {
+/** The type of an object or of what an owner reference names; another version of it if need be. */
+function typeOf(cluster: LogicalCluster, ref: { apiVersion: string; kind: string }): ServedType | undefined {
   const { group, version } = splitApiVersion(ref.apiVersion);
   return (
     cluster.types.lookupKind(group, version, ref.kind) ??

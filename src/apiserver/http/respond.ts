@@ -2,6 +2,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { BadRequestError, KeelsonError, isKeelsonError, statusOfCode } from '../../base/errors.ts';
+import { ContinueExpiredError } from '../registry/continue.ts';
 import { decodeProtobuf, isProtobuf } from './protobuf.ts';
 
 /** kube-apiserver's request body limit (3 MiB). */
@@ -104,7 +105,7 @@ export function statusOf(error: unknown): { code: number; status: Record<string,
     status: {
       kind: 'Status',
       apiVersion: 'v1',
-      metadata: {},
+      metadata: known instanceof ContinueExpiredError ? { continue: known.continueToken } : {},
       status: 'Failure',
       message: known.message,
       reason,

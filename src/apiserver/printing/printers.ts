@@ -6,6 +6,7 @@
  */
 
 import type { KubeObject } from '../../api/meta.ts';
+import { eventsEventToCore } from '../conversion.ts';
 import * as describe from './descriptions.ts';
 import { humanDuration } from './duration.ts';
 import { podPrinter } from './pod.ts';
@@ -417,28 +418,10 @@ const eventPrinter: Printer = {
     ),
 };
 
-/** events.k8s.io/v1 Events are stored as core Events; these are the conversion's field renames. */
+/** events.k8s.io/v1 Events print as the core Events they are stored as. */
 const eventsV1Printer: Printer = {
   columns: eventColumns,
-  row: (o, now) =>
-    eventRow(
-      o,
-      {
-        firstTimestamp: o['deprecatedFirstTimestamp'],
-        lastTimestamp: o['deprecatedLastTimestamp'],
-        eventTime: o['eventTime'],
-        count: count(o['deprecatedCount']),
-        series: has(o, 'series') ? fields(o['series']) : undefined,
-        involvedObject: fields(o['regarding']),
-        source: fields(o['deprecatedSource']),
-        reportingController: text(o['reportingController']),
-        reportingInstance: text(o['reportingInstance']),
-        type: text(o['type']),
-        reason: text(o['reason']),
-        message: text(o['note']),
-      },
-      now,
-    ),
+  row: (o, now) => eventPrinter.row(eventsEventToCore(o), now),
 };
 
 const deploymentPrinter: Printer = {

@@ -8,16 +8,23 @@ import { randomUUID } from 'node:crypto';
 import {
   BadRequestError,
   ConflictError,
+  GoneError,
   KeelsonError,
   NotFoundError,
   invalidError,
   type FieldError,
 } from '../../base/errors.ts';
 import { deepEqual, isObject } from '../../base/json.ts';
-import { apiVersionOf, splitApiVersion, type KubeList, type KubeObject } from '../../api/meta.ts';
+import {
+  apiVersionOf,
+  splitApiVersion,
+  type KubeList,
+  type KubeObject,
+  type ObjectMeta,
+} from '../../api/meta.ts';
 import { groupResource } from '../../api/resources.ts';
 import { applyDefaults, validateObject } from '../../api/validation/index.ts';
-import { applyConfiguration, recordUpdate } from '../apply/index.ts';
+import { applyConfiguration, equalIgnoringManagedFieldsTimestamps, recordUpdate } from '../apply/index.ts';
 import { applyJsonPatch, applyMergePatch, applyStrategicMergePatch, type PatchType } from '../patch/index.ts';
 import { pruneUnknownFields } from '../prune.ts';
 import {
@@ -30,7 +37,19 @@ import {
   selectorFromLabelSelector,
   type Selector,
 } from '../selectors.ts';
-import type { Storage, StoredObject } from '../storage/storage.ts';
+import type {
+  ListOptions as StorageListOptions,
+  ListResult as StorageListResult,
+  Storage,
+  StoredObject,
+} from '../storage/storage.ts';
+import {
+  ContinueExpiredError,
+  currentRevision,
+  decodeContinue,
+  encodeContinue,
+  type ContinueToken,
+} from './continue.ts';
 import { timestamp, type RequestContext } from './context.ts';
 import { allowsCreateOnUpdate, resetsStatusOnCreate, tracksGeneration } from './strategy.ts';
 import { collectionPrefix, objectKey, type ServedType, type TypeRegistry } from './types.ts';
@@ -101,38 +120,66 @@ export class ObjectStore {
     return this.toServed(type, this.getStored(type, namespace, name).value);
   }
 
+  /**
+   * A list, or one page of it. Every page of a paginated list is read at the revision of the first
+   * (etcd3's MVCC snapshot); a token whose revision was compacted away gets ContinueExpiredError.
+   * `remainingItemCount` is set, as by kube-apiserver, only when there is no selector; it is counted
+   * on the first page and carried in the token after that.
+   */
   list(type: ServedType, namespace: string, options: ListOptions = {}): KubeList {
     const labels = options.labelSelector ? parseLabelSelector(options.labelSelector) : [];
     const fields = options.fieldSelector ? parseFieldSelector(options.fieldSelector) : [];
     const prefix = collectionPrefix(this.cluster, type, namespace);
     const token = options.continue ? decodeContinue(options.continue) : undefined;
-    const items: KubeObject[] = [];
-    let startAfter = token === undefined ? undefined : prefix + token.start;
-    let revision: number;
-    let more: boolean;
-    let remaining: number;
     const limit = options.limit ?? 0;
+    const counted = limit > 0 && labels.length === 0 && fields.length === 0;
+    const items: KubeObject[] = [];
+    let revision = token === undefined || token.rv === currentRevision ? undefined : token.rv;
+    let startAfter = token === undefined ? undefined : prefix + token.start;
+    let page: StorageListResult;
     // read pages until the limit is filled with matching objects, as the etcd3 store does
     for (;;) {
-      const page = this.storage.list(prefix, {
+      page = this.#readPage(prefix, token, {
         ...(startAfter !== undefined && { startAfter }),
         ...(limit > 0 && { limit: limit - items.length }),
+        ...(revision !== undefined && { revision }),
+        countRemaining: counted && token?.remaining === undefined,
       });
-      revision = token?.rv ?? page.revision;
+      revision = page.revision;
       for (const item of page.items) {
-        if (this.matches(type, item.value, labels, fields)) items.push(this.toServed(type, item.value));
+        const object = this.toServed(type, item.value);
+        if (this.matches(type, object, labels, fields)) items.push(object);
         startAfter = item.key;
       }
-      more = page.more;
-      remaining = page.remaining;
-      if (!more || limit === 0 || items.length >= limit) break;
+      if (!page.more || limit === 0 || items.length >= limit) break;
     }
     const metadata: KubeList['metadata'] = { resourceVersion: String(revision) };
-    if (more && startAfter !== undefined) {
-      metadata.continue = encodeContinue(revision, startAfter.slice(prefix.length));
-      if (labels.length === 0 && fields.length === 0) metadata.remainingItemCount = remaining;
+    if (page.more && startAfter !== undefined) {
+      const remaining =
+        page.remaining ?? (token?.remaining === undefined ? undefined : token.remaining - page.items.length);
+      const counts = counted && remaining !== undefined;
+      metadata.continue = encodeContinue({
+        rv: revision,
+        start: startAfter.slice(prefix.length),
+        ...(counts && { remaining }),
+      });
+      if (counts) metadata.remainingItemCount = remaining;
     }
     return { apiVersion: apiVersionOf(type.group, type.version), kind: type.listKind, metadata, items };
+  }
+
+  #readPage(
+    prefix: string,
+    token: ContinueToken | undefined,
+    options: StorageListOptions,
+  ): StorageListResult {
+    try {
+      return this.storage.list(prefix, options);
+    } catch (error) {
+      if (token !== undefined && error instanceof GoneError)
+        throw new ContinueExpiredError(token.start, { cause: error });
+      throw error;
+    }
   }
 
   matches(type: ServedType, object: KubeObject, labels: Selector, fields: Selector): boolean {
@@ -229,7 +276,7 @@ export class ObjectStore {
     options: DeleteOptions = {},
   ): DeleteResult {
     const stored = this.getStored(type, namespace, name);
-    const object = structuredClone(stored.value);
+    const object = structuredClone(this.toServed(type, stored.value));
     const pre = options.preconditions;
     if (pre?.uid && pre.uid !== object.metadata.uid) {
       throw new ConflictError(
@@ -256,7 +303,15 @@ export class ObjectStore {
       if (graceSeconds === 0 && finalizers.length === 0 && !this.#hooks.hasSpecFinalizers(type, object)) {
         return this.#remove(ctx, type, stored);
       }
-      return { object: this.toServed(type, object), deleted: false };
+      // a repeated delete may only shorten the grace period (kube's rest.BeforeDelete)
+      const current = object.metadata.deletionGracePeriodSeconds;
+      if (current === undefined || graceSeconds >= current) return { object, deleted: false };
+      const start = Date.parse(object.metadata.deletionTimestamp) - current * 1000;
+      object.metadata.deletionTimestamp = timestamp(new Date(start + graceSeconds * 1000));
+      object.metadata.deletionGracePeriodSeconds = graceSeconds;
+      if (ctx.dryRun) return { object, deleted: false };
+      const shortened = this.storage.update(stored.key, this.#toStorage(type, object), stored.modRevision);
+      return { object: this.toServed(type, shortened.value), deleted: false };
     }
     if (!blocked) return this.#remove(ctx, type, stored);
     object.metadata.finalizers = finalizers;
@@ -266,8 +321,8 @@ export class ObjectStore {
       this.#hooks.markDeleting(type, object);
     }
     if (tracksGeneration(type)) object.metadata.generation = (object.metadata.generation ?? 0) + 1;
-    if (ctx.dryRun) return { object: this.toServed(type, object), deleted: false };
-    const updated = this.storage.update(stored.key, object, stored.modRevision);
+    if (ctx.dryRun) return { object, deleted: false };
+    const updated = this.storage.update(stored.key, this.#toStorage(type, object), stored.modRevision);
     return { object: this.toServed(type, updated.value), deleted: false };
   }
 
@@ -293,6 +348,72 @@ export class ObjectStore {
       }
     }
     return { ...list, items };
+  }
+
+  /**
+   * pods/binding: assigns a pod to a node once, as kube's BindingREST does: the Binding's uid is a
+   * precondition, an assigned pod is a conflict, and the pod gets PodScheduled=True.
+   */
+  bind(ctx: RequestContext, type: ServedType, namespace: string, name: string, body: unknown): KubeObject {
+    const binding = (isObject(body) ? body : {}) as {
+      metadata?: { name?: string; uid?: string; annotations?: Record<string, string> };
+      target?: { kind?: string; name?: string };
+    };
+    const nodeName = binding.target?.name ?? '';
+    if (nodeName === '')
+      throw invalidError('Binding', name, [
+        { field: 'target.name', type: 'FieldValueRequired', message: '' },
+      ]);
+    if (binding.target?.kind !== undefined && binding.target.kind !== '' && binding.target.kind !== 'Node')
+      throw invalidError('Binding', name, [
+        {
+          field: 'target.kind',
+          type: 'FieldValueNotSupported',
+          value: binding.target.kind,
+          message: 'must be empty or Node',
+        },
+      ]);
+    const stored = this.getStored(type, namespace, name);
+    const pod = structuredClone(this.toServed(type, stored.value));
+    const uid = binding.metadata?.uid;
+    if (uid !== undefined && uid !== '' && uid !== pod.metadata.uid) {
+      throw new ConflictError(
+        `Operation cannot be fulfilled on pods/binding "${name}": Precondition failed: UID in precondition: ${uid}, UID in object meta: ${pod.metadata.uid}`,
+        { name, kind: 'pods/binding' },
+      );
+    }
+    if (pod.metadata.deletionTimestamp !== undefined)
+      throw new ConflictError(
+        `Operation cannot be fulfilled on pods/binding "${name}": pod ${name} is being deleted, cannot be assigned to a host`,
+        { name, kind: 'pods/binding' },
+      );
+    const spec = (pod['spec'] ?? {}) as Record<string, unknown>;
+    if (spec['nodeName'])
+      throw new ConflictError(
+        `Operation cannot be fulfilled on pods/binding "${name}": pod ${name} is already assigned to node "${String(spec['nodeName'])}"`,
+        { name, kind: 'pods/binding' },
+      );
+    spec['nodeName'] = nodeName;
+    pod['spec'] = spec;
+    if (binding.metadata?.annotations)
+      pod.metadata.annotations = { ...pod.metadata.annotations, ...binding.metadata.annotations };
+    const status = (pod['status'] ?? {}) as { conditions?: Record<string, unknown>[] };
+    const conditions = (status.conditions ?? []).filter((c) => c['type'] !== 'PodScheduled');
+    conditions.push({
+      type: 'PodScheduled',
+      status: 'True',
+      lastProbeTime: null,
+      lastTransitionTime: timestamp(ctx.now),
+    });
+    pod['status'] = { ...status, conditions };
+    const withFields = recordUpdate(
+      this.toServed(type, stored.value),
+      pod,
+      this.#managerOptions(ctx, type, 'binding'),
+    );
+    if (ctx.dryRun) return withFields;
+    const updated = this.storage.update(stored.key, this.#toStorage(type, withFields), stored.modRevision);
+    return this.toServed(type, updated.value);
   }
 
   getScale(type: ServedType, namespace: string, name: string): KubeObject {
@@ -365,7 +486,13 @@ export class ObjectStore {
   /** Converts a stored object to the version a type serves. */
   toServed(type: ServedType, object: KubeObject): KubeObject {
     const apiVersion = apiVersionOf(type.group, type.version);
-    return object.apiVersion === apiVersion ? object : { ...object, apiVersion };
+    if (object.apiVersion === apiVersion) return object;
+    return { ...(type.sharedStorage?.fromStorage(object) ?? object), apiVersion };
+  }
+
+  /** Converts an object of the version a type serves to the form it is stored in. */
+  #toStorage(type: ServedType, object: KubeObject): KubeObject {
+    return type.sharedStorage?.toStorage(object) ?? object;
   }
 
   // --- internals -------------------------------------------------------------------------------
@@ -435,7 +562,7 @@ export class ObjectStore {
     if (ctx.dryRun) return object;
     const key = this.key(type, object.metadata.namespace ?? '', object.metadata.name ?? '');
     try {
-      return this.toServed(type, this.storage.create(key, object).value);
+      return this.toServed(type, this.storage.create(key, this.#toStorage(type, object)).value);
     } catch (error) {
       if (error instanceof KeelsonError && error.code === 'KEELSON_ALREADY_EXISTS') {
         throw new KeelsonError(
@@ -483,6 +610,9 @@ export class ObjectStore {
       else next['status'] = incoming['status'];
       if (incoming.metadata.managedFields !== undefined)
         next.metadata.managedFields = incoming.metadata.managedFields;
+      // built-in kinds take metadata changes through status too (controllers rely on it, e.g.
+      // the Deployment controller's revision annotation); custom resources only take status
+      if (!type.crd) statusMetadata(type, next.metadata, incoming.metadata);
     } else {
       next = incoming;
       if (type.subresources.status) {
@@ -492,6 +622,21 @@ export class ObjectStore {
     }
     const meta = next.metadata;
     const oldMeta = old.metadata;
+    if (meta.uid !== undefined && meta.uid !== '' && meta.uid !== oldMeta.uid) {
+      throw invalidError(
+        type.kind,
+        oldMeta.name ?? '',
+        [
+          {
+            field: 'metadata.uid',
+            type: 'FieldValueInvalid',
+            value: meta.uid,
+            message: 'field is immutable',
+          },
+        ],
+        type.group,
+      );
+    }
     for (const field of ['uid', 'creationTimestamp', 'namespace'] as const) {
       if (oldMeta[field] === undefined) delete meta[field];
       else meta[field] = oldMeta[field];
@@ -537,10 +682,13 @@ export class ObjectStore {
       this.storage.delete(stored.key, stored.modRevision);
       return next;
     }
-    // an update that changes nothing writes nothing and keeps the resourceVersion, as etcd3 does
-    if (deepEqual(withoutVolatile(old), withoutVolatile(next))) return old;
+    // an update that changes nothing writes nothing and keeps the resourceVersion, as etcd3 does;
+    // a new field manager or changed fieldsV1 is a change, new managedFields timestamps alone are not
+    if (equalIgnoringManagedFieldsTimestamps(withoutResourceVersion(old), withoutResourceVersion(next)))
+      return old;
     if (ctx.dryRun) return next;
-    return this.toServed(type, this.storage.update(stored.key, next, stored.modRevision).value);
+    const updated = this.storage.update(stored.key, this.#toStorage(type, next), stored.modRevision);
+    return this.toServed(type, updated.value);
   }
 
   #remove(ctx: RequestContext, type: ServedType, stored: StoredObject): DeleteResult {
@@ -642,8 +790,8 @@ function specChanged(old: KubeObject, next: KubeObject): boolean {
   return false;
 }
 
-function withoutVolatile(object: KubeObject): KubeObject {
-  const { resourceVersion: _rv, managedFields: _mf, ...meta } = object.metadata;
+function withoutResourceVersion(object: KubeObject): KubeObject {
+  const { resourceVersion: _rv, ...meta } = object.metadata;
   return { ...object, metadata: meta };
 }
 
@@ -669,24 +817,6 @@ function generateName(prefix: string): string {
   return prefix + suffix;
 }
 
-function encodeContinue(rv: number, start: string): string {
-  return Buffer.from(JSON.stringify({ v: 'meta.k8s.io/v1', rv, start })).toString('base64url');
-}
-
-function decodeContinue(token: string): { rv: number; start: string } {
-  try {
-    const parsed = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as {
-      rv?: unknown;
-      start?: unknown;
-    };
-    if (typeof parsed.rv === 'number' && typeof parsed.start === 'string')
-      return { rv: parsed.rv, start: parsed.start };
-  } catch {
-    // reported below
-  }
-  throw new BadRequestError(`continue key is not valid: ${token}`);
-}
-
 /** Reads a simple JSON path such as `.spec.replicas`. */
 export function readPath(object: unknown, path: string | undefined): unknown {
   if (!path) return undefined;
@@ -706,4 +836,22 @@ function writePath(object: Record<string, unknown>, path: string, value: unknown
     current = current[part] as Record<string, unknown>;
   }
   current[parts[parts.length - 1]!] = value;
+}
+
+/**
+ * Metadata a status write of a built-in kind may change: labels, annotations, finalizers and
+ * owner references, except what kube's status strategies reset (labels of apps workloads, owner
+ * references of pods).
+ */
+function statusMetadata(type: ServedType, next: ObjectMeta, incoming: ObjectMeta): void {
+  const appsWorkload =
+    type.group === 'apps' && ['Deployment', 'ReplicaSet', 'StatefulSet', 'DaemonSet'].includes(type.kind);
+  const fields: (keyof ObjectMeta)[] = ['annotations', 'finalizers'];
+  if (!appsWorkload) fields.push('labels');
+  if (!(type.group === '' && type.kind === 'Pod')) fields.push('ownerReferences');
+  for (const field of fields) {
+    if (!Object.hasOwn(incoming, field)) continue;
+    if (incoming[field] === undefined) delete next[field];
+    else next[field] = structuredClone(incoming[field]);
+  }
 }

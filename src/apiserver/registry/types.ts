@@ -1,17 +1,24 @@
 /**
  * The resource types one logical cluster serves: the built-in kinds plus those its CRDs define.
  */
+import type { KubeObject } from '../../api/meta.ts';
 import { builtinResources, type ResourceType } from '../../api/resources.ts';
 import type { Schema, SchemaCursor } from '../../api/schema.ts';
 import { builtinSchemaCursor } from '../../api/builtin-schemas.ts';
+import { coreEventToEvents, eventsEventToCore } from '../conversion.ts';
+import type { PrinterColumn } from '../printing/table.ts';
 
-export interface PrinterColumn {
-  name: string;
-  type: string;
-  format?: string;
-  description?: string;
-  priority?: number;
-  jsonPath: string;
+export type { PrinterColumn };
+
+/**
+ * A type whose objects another group's resource of the same plural stores, in that resource's
+ * version: events.k8s.io/v1 Events are core/v1 Events, as in kube-apiserver.
+ */
+export interface SharedStorage {
+  /** The group of the resource that stores the objects. */
+  group: string;
+  toStorage(object: KubeObject): KubeObject;
+  fromStorage(object: KubeObject): KubeObject;
 }
 
 export interface ServedType extends ResourceType {
@@ -19,6 +26,8 @@ export interface ServedType extends ResourceType {
   schema: SchemaCursor | undefined;
   /** The version objects are stored in (CRDs with several versions share one storage version). */
   storageVersion: string;
+  /** Set when another resource stores this type's objects. */
+  sharedStorage?: SharedStorage;
   crd?: {
     name: string;
     openApiSchema: Schema | undefined;
@@ -27,11 +36,18 @@ export interface ServedType extends ResourceType {
   };
 }
 
+/** Built-in types served from another resource's storage, by `group/kind`. */
+const sharedStorage: Record<string, SharedStorage> = {
+  'events.k8s.io/Event': { group: '', toStorage: eventsEventToCore, fromStorage: coreEventToEvents },
+};
+
 function builtinServed(type: ResourceType): ServedType {
+  const shared = sharedStorage[`${type.group}/${type.kind}`];
   return {
     ...type,
     schema: type.schemaName === undefined ? undefined : builtinSchemaCursor(type.schemaName),
     storageVersion: type.version,
+    ...(shared !== undefined && { sharedStorage: shared }),
   };
 }
 
@@ -63,7 +79,7 @@ export class TypeRegistry {
 
   /** One type per stored resource (a CRD's versions share storage): what namespace deletion walks. */
   storedTypes(): ServedType[] {
-    return this.all().filter((t) => t.version === t.storageVersion && !t.virtual);
+    return this.all().filter((t) => t.version === t.storageVersion && !t.virtual && !t.sharedStorage);
   }
 
   setCrd(crdName: string, types: ServedType[]): void {
@@ -87,15 +103,22 @@ function pathOf(group: string, version: string, plural: string): string {
   return `${group}/${version}/${plural}`;
 }
 
-/** The storage key of an object: `/<cluster>/<group>/<plural>/<namespace>/<name>`. */
-export function objectKey(cluster: string, type: ResourceType, namespace: string, name: string): string {
+/**
+ * The storage key of an object: `/<cluster>/<group>/<plural>/<namespace>/<name>`, with the group of
+ * the resource that stores it.
+ */
+export function objectKey(cluster: string, type: ServedType, namespace: string, name: string): string {
   return type.namespaced
-    ? `/${cluster}/${type.group || 'core'}/${type.plural}/${namespace}/${name}`
-    : `/${cluster}/${type.group || 'core'}/${type.plural}/${name}`;
+    ? `${resourcePrefix(cluster, type)}${namespace}/${name}`
+    : `${resourcePrefix(cluster, type)}${name}`;
 }
 
 /** The key prefix of a collection: all namespaces when namespace is empty. */
-export function collectionPrefix(cluster: string, type: ResourceType, namespace: string): string {
-  const base = `/${cluster}/${type.group || 'core'}/${type.plural}/`;
+export function collectionPrefix(cluster: string, type: ServedType, namespace: string): string {
+  const base = resourcePrefix(cluster, type);
   return type.namespaced && namespace !== '' ? `${base}${namespace}/` : base;
+}
+
+function resourcePrefix(cluster: string, type: ServedType): string {
+  return `/${cluster}/${(type.sharedStorage?.group ?? type.group) || 'core'}/${type.plural}/`;
 }

@@ -1,7 +1,9 @@
 import Database from 'better-sqlite3';
-import { AlreadyExistsError, ConflictError, GoneError, NotFoundError } from '../../base/errors.ts';
+import { AlreadyExistsError, GoneError } from '../../base/errors.ts';
 import type { KubeObject } from '../../api/meta.ts';
 import {
+  checkCurrent,
+  checkReadable,
   prefixEnd,
   withResourceVersion,
   type ListOptions,
@@ -26,6 +28,12 @@ interface KvRow {
  * state. A write commits both in one transaction before it returns, so a kill -9 at any moment loses
  * nothing that was acknowledged (synchronous=NORMAL in WAL mode is durable against process crashes;
  * pass `durability: 'full'` to survive power loss too). Compaction keeps the last `window` revisions.
+ *
+ * Each log row names the revision of the version it replaced (`prev_revision`), so a list can read
+ * the state as of a past revision: the rows of `kv` unchanged since, and for the keys written since,
+ * the version before their first write. Compaction keeps those earlier versions while a row of the
+ * window points at them, and an update of a key whose current version was compacted away writes that
+ * version back into the log first.
  */
 export class SqliteStorage implements Storage {
   readonly #db: Database.Database;
@@ -33,6 +41,8 @@ export class SqliteStorage implements Storage {
   #listeners = new Set<StorageListener>();
   #revision: number;
   #compacted: number;
+  /** Past revisions older than this cannot be read (a log written before rows named their previous version). */
+  #pastReadsFrom: number;
   #writesSinceCompaction = 0;
   readonly #q;
 
@@ -44,15 +54,25 @@ export class SqliteStorage implements Storage {
     this.#db.exec(`
       CREATE TABLE IF NOT EXISTS log (revision INTEGER PRIMARY KEY, key TEXT NOT NULL, type INTEGER NOT NULL, value TEXT NOT NULL);
       CREATE TABLE IF NOT EXISTS kv (key TEXT PRIMARY KEY, value TEXT NOT NULL, create_revision INTEGER NOT NULL, mod_revision INTEGER NOT NULL) WITHOUT ROWID;
+      CREATE INDEX IF NOT EXISTS kv_key ON kv (key);
       CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
     `);
+    const logColumns = this.#db.prepare<[], { name: string }>('PRAGMA table_info(log)').all();
+    const migrating = !logColumns.some((c) => c.name === 'prev_revision');
+    if (migrating) {
+      this.#db.exec(`
+        ALTER TABLE log ADD COLUMN create_revision INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE log ADD COLUMN prev_revision INTEGER NOT NULL DEFAULT 0;
+      `);
+    }
     this.#q = {
       get: this.#db.prepare<[string], KvRow>(
         'SELECT key, value, create_revision, mod_revision FROM kv WHERE key = ?',
       ),
-      list: this.#db.prepare<[string, string, number], KvRow>(
-        'SELECT key, value, create_revision, mod_revision FROM kv WHERE key > ? AND key < ? ORDER BY key LIMIT ?',
+      list: this.#db.prepare<[string, string, number, number], KvRow>(
+        'SELECT key, value, create_revision, mod_revision FROM kv WHERE key > ? AND key < ? AND mod_revision <= ? ORDER BY key LIMIT ?',
       ),
+      // answered from the kv_key index, much smaller than the table with its values
       count: this.#db.prepare<[string, string], { n: number }>(
         'SELECT count(*) AS n FROM kv WHERE key >= ? AND key < ?',
       ),
@@ -64,27 +84,39 @@ export class SqliteStorage implements Storage {
       ),
       updateKv: this.#db.prepare('UPDATE kv SET value = ?, mod_revision = ? WHERE key = ?'),
       deleteKv: this.#db.prepare('DELETE FROM kv WHERE key = ?'),
-      log: this.#db.prepare('INSERT INTO log (revision, key, type, value) VALUES (?, ?, ?, ?)'),
+      log: this.#db.prepare<[number, string, number, string, number, number]>(
+        'INSERT INTO log (revision, key, type, value, create_revision, prev_revision) VALUES (?, ?, ?, ?, ?, ?)',
+      ),
+      restore: this.#db.prepare<[number, string, number, string, number]>(
+        'INSERT OR IGNORE INTO log (revision, key, type, value, create_revision, prev_revision) VALUES (?, ?, ?, ?, ?, 0)',
+      ),
+      logValue: this.#db.prepare<[number], { value: string }>('SELECT value FROM log WHERE revision = ?'),
       since: this.#db.prepare<
         [number, string, string],
         { revision: number; key: string; type: number; value: string }
       >(
         'SELECT revision, key, type, value FROM log WHERE revision > ? AND key >= ? AND key < ? ORDER BY revision',
       ),
-      compact: this.#db.prepare('DELETE FROM log WHERE revision <= ?'),
+      changes: this.#db.prepare<[number, string, string], ChangeRow>(
+        'SELECT revision, key, type, create_revision, prev_revision FROM log WHERE revision > ? AND key > ? AND key < ? ORDER BY revision',
+      ),
+      // keeps the versions that rows of the window replaced: reads of past revisions need them
+      compact: this.#db.prepare<[number, number]>(
+        'DELETE FROM log WHERE revision <= ? AND revision NOT IN (SELECT prev_revision FROM log WHERE revision > ? AND type = 1)',
+      ),
       setMeta: this.#db.prepare(
         'INSERT INTO meta (name, value) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET value = excluded.value',
       ),
     };
     const max =
       this.#db.prepare<[], { r: number | null }>('SELECT max(revision) AS r FROM log').get()?.r ?? 0;
-    const meta =
-      this.#db.prepare<[], { value: number }>("SELECT value FROM meta WHERE name = 'revision'").get()
+    const meta = (name: string): number =>
+      this.#db.prepare<[string], { value: number }>('SELECT value FROM meta WHERE name = ?').get(name)
         ?.value ?? 0;
-    this.#compacted =
-      this.#db.prepare<[], { value: number }>("SELECT value FROM meta WHERE name = 'compacted'").get()
-        ?.value ?? 0;
-    this.#revision = Math.max(max, meta, this.#compacted);
+    this.#compacted = meta('compacted');
+    this.#revision = Math.max(max, meta('revision'), this.#compacted);
+    if (migrating) this.#q.setMeta.run('pastReadsFrom', this.#revision);
+    this.#pastReadsFrom = migrating ? this.#revision : meta('pastReadsFrom');
   }
 
   get revision(): number {
@@ -101,16 +133,42 @@ export class SqliteStorage implements Storage {
   }
 
   list(prefix: string, options: ListOptions = {}): ListResult {
+    const revision = options.revision ?? this.#revision;
+    checkReadable(revision, Math.max(this.#compacted, this.#pastReadsFrom), this.#revision);
     const after =
       options.startAfter !== undefined && options.startAfter >= prefix ? options.startAfter : prefix;
     const end = prefixEnd(prefix);
-    const limit = options.limit && options.limit > 0 ? options.limit : -1;
-    const revision = this.#revision;
-    const rows = this.#q.list.all(after, end, limit === -1 ? -1 : limit + 1);
-    const more = limit !== -1 && rows.length > limit;
-    const page = more ? rows.slice(0, limit) : rows;
-    const remaining = more ? (this.#q.countAfter.get(page[page.length - 1]!.key, end)?.n ?? 0) : 0;
-    return { items: page.map(toStored), revision, more, remaining };
+    const limit = options.limit && options.limit > 0 ? options.limit : Infinity;
+    const changed = this.#changedSince(revision, after, end);
+    // the rows unchanged since `revision`, merged with the state then of the keys written since
+    const rows = this.#q.list.all(after, end, revision, limit === Infinity ? -1 : limit + 1);
+    const changedKeys = [...changed.keys()].sort();
+    const items: StoredObject[] = [];
+    let i = 0;
+    let j = 0;
+    let last: string | undefined;
+    for (;;) {
+      const row = rows[i];
+      const changedKey = changedKeys[j];
+      if (row === undefined && changedKey === undefined) break;
+      let item: (() => StoredObject) | undefined;
+      let key: string;
+      if (changedKey !== undefined && (row === undefined || changedKey <= row.key)) {
+        j++;
+        key = changedKey;
+        item = this.#versionBefore(changed.get(key)!);
+      } else {
+        i++;
+        key = row!.key;
+        item = () => toStored(row!);
+      }
+      if (item === undefined) continue;
+      if (items.length === limit)
+        return { items, revision, more: true, ...this.#remaining(options, last, end, changed) };
+      items.push(item());
+      last = key;
+    }
+    return { items, revision, more: false, ...(options.countRemaining && { remaining: 0 }) };
   }
 
   count(prefix: string): number {
@@ -123,7 +181,7 @@ export class SqliteStorage implements Storage {
       const revision = this.#revision + 1;
       const json = JSON.stringify(withResourceVersion(value, revision));
       this.#q.insertKv.run(key, json, revision, revision);
-      this.#q.log.run(revision, key, 0, json);
+      this.#q.log.run(revision, key, 0, json, revision, 0);
       return { type: 'ADDED', row: { key, value: json, create_revision: revision, mod_revision: revision } };
     });
   }
@@ -133,8 +191,12 @@ export class SqliteStorage implements Storage {
       const old = this.#current(key, expectedRevision);
       const revision = this.#revision + 1;
       const json = JSON.stringify(withResourceVersion(value, revision));
+      if (old.mod_revision <= this.#compacted) {
+        const type = old.mod_revision === old.create_revision ? 0 : 1;
+        this.#q.restore.run(old.mod_revision, key, type, old.value, old.create_revision);
+      }
       this.#q.updateKv.run(json, revision, key);
-      this.#q.log.run(revision, key, 1, json);
+      this.#q.log.run(revision, key, 1, json, old.create_revision, old.mod_revision);
       return {
         type: 'MODIFIED',
         row: { key, value: json, create_revision: old.create_revision, mod_revision: revision },
@@ -148,7 +210,7 @@ export class SqliteStorage implements Storage {
       const revision = this.#revision + 1;
       const json = JSON.stringify(withResourceVersion(JSON.parse(old.value) as KubeObject, revision));
       this.#q.deleteKv.run(key);
-      this.#q.log.run(revision, key, 2, json);
+      this.#q.log.run(revision, key, 2, json, old.create_revision, old.mod_revision);
       return {
         type: 'DELETED',
         row: { key, value: json, create_revision: old.create_revision, mod_revision: revision },
@@ -176,7 +238,7 @@ export class SqliteStorage implements Storage {
     const keepFrom = this.#revision - this.#window;
     if (keepFrom <= this.#compacted) return;
     this.#db.transaction(() => {
-      this.#q.compact.run(keepFrom);
+      this.#q.compact.run(keepFrom, keepFrom);
       // the revision counter must survive even when every log row is compacted away
       this.#q.setMeta.run('revision', this.#revision);
       this.#q.setMeta.run('compacted', keepFrom);
@@ -190,14 +252,57 @@ export class SqliteStorage implements Storage {
   }
 
   #current(key: string, expectedRevision: number | undefined): KvRow {
-    const row = this.#q.get.get(key);
-    if (!row) throw new NotFoundError(`${key} not found`);
-    if (expectedRevision !== undefined && row.mod_revision !== expectedRevision) {
-      throw new ConflictError(
-        `${key} has been modified: revision ${row.mod_revision}, expected ${expectedRevision}`,
-      );
+    return checkCurrent(key, this.#q.get.get(key), (r) => r.mod_revision, expectedRevision);
+  }
+
+  /** The first write to each key in (after, end) since `revision`, and whether the key exists now. */
+  #changedSince(revision: number, after: string, end: string): Map<string, Change> {
+    const changed = new Map<string, Change>();
+    if (revision === this.#revision) return changed;
+    for (const row of this.#q.changes.all(revision, after, end)) {
+      const first = changed.get(row.key);
+      if (first === undefined) changed.set(row.key, { first: row, existsNow: row.type !== 2 });
+      else first.existsNow = row.type !== 2;
     }
-    return row;
+    return changed;
+  }
+
+  /** The version a key had before its first write since the revision read; undefined if it had none. */
+  #versionBefore({ first }: Change): (() => StoredObject) | undefined {
+    if (first.type === 0) return undefined;
+    return () => {
+      // a DELETED row holds the last version; a MODIFIED row points at the row of the one before
+      const source = first.type === 2 ? first.revision : first.prev_revision;
+      const value = this.#q.logValue.get(source)?.value;
+      if (value === undefined)
+        throw new GoneError(`too old resource version: revision ${first.prev_revision} is not kept`);
+      return toStored({
+        key: first.key,
+        value:
+          first.type === 2
+            ? JSON.stringify(withResourceVersion(JSON.parse(value) as KubeObject, first.prev_revision))
+            : value,
+        create_revision: first.create_revision,
+        mod_revision: first.prev_revision,
+      });
+    };
+  }
+
+  /** How many keys of the range follow `last`, as of the revision `changed` was taken at. */
+  #remaining(
+    options: ListOptions,
+    last: string | undefined,
+    end: string,
+    changed: Map<string, Change>,
+  ): { remaining?: number } {
+    if (!options.countRemaining || last === undefined) return {};
+    let remaining = this.#q.countAfter.get(last, end)?.n ?? 0;
+    for (const [key, change] of changed) {
+      if (key <= last) continue;
+      if (change.existsNow) remaining--;
+      if (change.first.type !== 0) remaining++;
+    }
+    return { remaining };
   }
 
   #write(body: () => { type: StorageEvent['type']; row: KvRow }): StoredObject {
@@ -212,6 +317,19 @@ export class SqliteStorage implements Storage {
     for (const listener of this.#listeners) listener(event);
     return stored;
   }
+}
+
+interface ChangeRow {
+  revision: number;
+  key: string;
+  type: number;
+  create_revision: number;
+  prev_revision: number;
+}
+
+interface Change {
+  first: ChangeRow;
+  existsNow: boolean;
 }
 
 function toStored(row: KvRow): StoredObject {

@@ -61,7 +61,7 @@ export function storageContract(factory: ContractFactory): void {
         s.list(prefix).items.map((i) => i.value.metadata.name),
         ['a', 'b', 'c', 'd', 'e'],
       );
-      const first = s.list(prefix, { limit: 2 });
+      const first = s.list(prefix, { limit: 2, countRemaining: true });
       assert.deepEqual(
         first.items.map((i) => i.value.metadata.name),
         ['a', 'b'],
@@ -75,6 +75,96 @@ export function storageContract(factory: ContractFactory): void {
       );
       assert.equal(rest.more, false);
       assert.equal(s.count('/c/core/configmaps/'), 6);
+      s.close();
+    });
+
+    it('lists the state as of a past revision, page by page', () => {
+      const s = factory.open();
+      for (const n of ['a', 'b', 'c', 'd', 'e']) s.create(key(n), cm(n, { v: '1' }));
+      const prefix = '/c/core/configmaps/default/';
+      const first = s.list(prefix, { limit: 2, countRemaining: true });
+      const snapshot = first.revision;
+      // after the first page: change, delete and add on both sides of where the next page starts
+      s.update(key('a'), cm('a', { v: '2' }));
+      s.update(key('c'), cm('c', { v: '2' }));
+      s.update(key('c'), cm('c', { v: '3' }));
+      s.delete(key('d'));
+      s.create(key('bb'), cm('bb'));
+      s.create(key('f'), cm('f'));
+      s.delete(key('e'));
+      s.create(key('e'), cm('e', { v: 'again' }));
+      s.create('/c/core/configmaps/other/x', cm('x'));
+      const rest = s.list(prefix, {
+        startAfter: first.items[1]!.key,
+        limit: 2,
+        revision: snapshot,
+        countRemaining: true,
+      });
+      assert.equal(rest.revision, snapshot);
+      assert.deepEqual(
+        rest.items.map((i) => [i.value.metadata.name, i.value.data, i.modRevision]),
+        [
+          ['c', { v: '1' }, 3],
+          ['d', { v: '1' }, 4],
+        ],
+      );
+      assert.equal(rest.items[1]!.value.metadata.resourceVersion, '4');
+      assert.equal(rest.items[1]!.createRevision, 4);
+      assert.equal(rest.more, true);
+      assert.equal(rest.remaining, 1);
+      const last = s.list(prefix, {
+        startAfter: rest.items[1]!.key,
+        revision: snapshot,
+        countRemaining: true,
+      });
+      assert.deepEqual(
+        last.items.map((i) => [i.value.metadata.name, i.value.data]),
+        [['e', { v: '1' }]],
+      );
+      assert.equal(last.more, false);
+      assert.equal(last.remaining, 0);
+      assert.deepEqual(
+        s.list(prefix, { revision: snapshot }).items.map((i) => i.value.metadata.name),
+        ['a', 'b', 'c', 'd', 'e'],
+      );
+      const now = s.list(prefix, { limit: 3, countRemaining: true });
+      assert.deepEqual(
+        now.items.map((i) => [i.value.metadata.name, i.value.data]),
+        [
+          ['a', { v: '2' }],
+          ['b', { v: '1' }],
+          ['bb', {}],
+        ],
+      );
+      assert.equal(now.remaining, 3);
+      assert.equal(s.count(prefix), 6);
+      s.close();
+    });
+
+    it('reads a past revision of a key whose version was older than the window', () => {
+      const s = factory.open({ window: 5 });
+      s.create(key('old'), cm('old', { v: '1' }));
+      s.create(key('gone'), cm('gone', { v: '1' }));
+      for (let i = 0; i < 20; i++) s.create(`/c/core/configmaps/other/k${i}`, cm(`k${i}`));
+      s.compact();
+      const snapshot = s.revision;
+      s.update(key('old'), cm('old', { v: '2' }));
+      s.delete(key('gone'));
+      s.compact();
+      assert.deepEqual(
+        s
+          .list('/c/core/configmaps/default/', { revision: snapshot })
+          .items.map((i) => [i.value.metadata.name, i.value.data, i.modRevision]),
+        [
+          ['gone', { v: '1' }, 2],
+          ['old', { v: '1' }, 1],
+        ],
+      );
+      for (let i = 0; i < 10; i++) s.update(key('old'), cm('old', { v: String(i) }));
+      s.compact();
+      assert.throws(() => s.list('/c/', { revision: snapshot }), { code: 'KEELSON_EXPIRED' });
+      assert.throws(() => s.list('/c/', { revision: s.revision + 1 }), { code: 'KEELSON_EXPIRED' });
+      assert.deepEqual(s.eventsSince('/c/core/configmaps/default/', s.compactedRevision).length, 5);
       s.close();
     });
 
@@ -136,6 +226,13 @@ export function storageContract(factory: ContractFactory): void {
         );
         const c = s.create(key('c'), cm('c'));
         assert.equal(c.modRevision, before + 1);
+        assert.deepEqual(
+          s.list('/c/', { revision: b.modRevision }).items.map((i) => [i.value.metadata.name, i.value.data]),
+          [
+            ['a', { v: '2' }],
+            ['b', {}],
+          ],
+        );
         s.close();
       });
 

@@ -1,9 +1,12 @@
 /**
  * The storage contract of the API server: a revision log in the spirit of kine. Every write gets the
  * next global revision, which becomes the object's resourceVersion; watches resume from any revision
- * still inside the retained window and get 410 Gone before it. Implementations are synchronous: the
- * server is single-threaded and a write is acknowledged only once it is durable.
+ * still inside the retained window and get 410 Gone before it, and lists can read the state as of
+ * any such revision (so every page of a paginated list shows one snapshot, as etcd's MVCC does).
+ * Implementations are synchronous: the server is single-threaded and a write is acknowledged only
+ * once it is durable.
  */
+import { ConflictError, GoneError, NotFoundError } from '../../base/errors.ts';
 import type { KubeObject } from '../../api/meta.ts';
 
 export type EventType = 'ADDED' | 'MODIFIED' | 'DELETED';
@@ -30,13 +33,22 @@ export interface ListResult {
   revision: number;
   /** More items follow the last one returned (when a limit was given). */
   more: boolean;
-  remaining: number;
+  /** With `countRemaining`: how many keys of the prefix follow the last one returned. */
+  remaining?: number;
 }
 
 export interface ListOptions {
   /** Only keys greater than this one. */
   startAfter?: string;
   limit?: number;
+  /**
+   * Read the state as of this revision rather than the current one. Any revision from
+   * `compactedRevision` to `revision` can be read; older ones throw GoneError. The cost grows with
+   * the writes since that revision (at most the retained window), not with the size of the prefix.
+   */
+  revision?: number;
+  /** Fill `remaining`. Cheap in both implementations, but not free in SQLite: ask only when needed. */
+  countRemaining?: boolean;
 }
 
 export type StorageListener = (event: StorageEvent) => void;
@@ -69,4 +81,26 @@ export function prefixEnd(prefix: string): string {
 
 export function withResourceVersion(value: KubeObject, revision: number): KubeObject {
   return { ...value, metadata: { ...value.metadata, resourceVersion: String(revision) } };
+}
+
+/** Throws GoneError unless a list can read `revision`: from `oldest` to `current`. */
+export function checkReadable(revision: number, oldest: number, current: number): void {
+  if (revision < oldest) throw new GoneError(`too old resource version: ${revision} (${oldest})`);
+  if (revision > current) throw new GoneError(`too large resource version: ${revision}, current: ${current}`);
+}
+
+/** The checks of update and delete: NotFoundError when the key is missing, ConflictError when stale. */
+export function checkCurrent<T>(
+  key: string,
+  row: T | undefined,
+  modRevision: (row: T) => number,
+  expectedRevision: number | undefined,
+): T {
+  if (row === undefined) throw new NotFoundError(`${key} not found`);
+  if (expectedRevision !== undefined && modRevision(row) !== expectedRevision) {
+    throw new ConflictError(
+      `${key} has been modified: revision ${modRevision(row)}, expected ${expectedRevision}`,
+    );
+  }
+  return row;
 }
