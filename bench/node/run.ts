@@ -254,6 +254,8 @@ async function processPodsRun(): Promise<number> {
       },
     );
     agent.destroy();
+    const createdAt = performance.now();
+    process.stderr.write(`  created ${processPods} process pods in ${((createdAt - started) / 1000).toFixed(2)} s\n`);
     await poll(
       'all process pods Succeeded',
       async () => {

@@ -5,13 +5,15 @@
  *
  * Processes never outlive the server. Each container runs in a process group of its own, wrapped by
  * `setpriv --pdeathsig KILL`, so the kernel kills the container's first process when the server dies
- * however it dies; every process group is recorded in `<root>/state.json` before anything else
+ * however it dies; every process group is recorded in `<root>/journal.jsonl` (folded into
+ * `<root>/state.json`) before anything else
  * happens, so the next runtime on the same root kills what is left of the groups, and reports the
  * pods they belonged to as failed (NodeRestart) rather than running them a second time.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import {
   accessSync,
+  appendFileSync,
   constants,
   existsSync,
   mkdirSync,
@@ -63,6 +65,8 @@ interface GroupRecord {
   containerID: string;
   pgid: number;
 }
+
+type JournalEntry = { started: GroupRecord; pod: PodSnapshot | undefined } | { ended: string };
 
 interface StateFile {
   version: 1;
@@ -205,6 +209,7 @@ export class ProcessRuntime implements PodRuntime {
   readonly #path: string;
   readonly #bootId = bootId();
   readonly #groups = new Map<string, GroupRecord>();
+  #persistQueued: NodeJS.Immediate | undefined;
   readonly #volumes = new Map<string, Map<string, string>>();
   readonly #supervisor: PodSupervisor;
   readonly #allocatable = { cpu: Math.max(1, cpus().length), memory: totalmem(), 'ephemeral-storage': 0 };
@@ -231,7 +236,7 @@ export class ProcessRuntime implements PodRuntime {
       log: deps.log,
       ...(deps.backoff !== undefined && { backoff: deps.backoff }),
       driver: this.#driver(),
-      onStatusChange: () => this.#persist(),
+      onStatusChange: () => this.#persistSoon(),
     });
     this.#recover();
   }
@@ -389,11 +394,11 @@ export class ProcessRuntime implements PodRuntime {
       pgid: child.pid,
     };
     this.#groups.set(launch.containerID, group);
-    this.#persist();
+    this.#journal({ started: group, pod: this.#supervisor.snapshot(uid) });
     launch.setReady(true);
     return new ProcessContainer(child, this.#clock, launch, () => {
       this.#groups.delete(launch.containerID);
-      this.#persist();
+      this.#journal({ ended: launch.containerID });
     });
   }
 
@@ -401,7 +406,36 @@ export class ProcessRuntime implements PodRuntime {
     return join(this.#root, 'state.json');
   }
 
+  /**
+   * Status changes are persisted once per turn of the event loop, however many pods changed; what
+   * recovery depends on (a process group started or gone) is persisted at once by `#persist`.
+   */
+  #persistSoon(): void {
+    if (this.#persistQueued) return;
+    this.#persistQueued = setImmediate(() => this.#persist());
+  }
+
+  #journalPath(): string {
+    return join(this.#root, 'journal.jsonl');
+  }
+
+  /**
+   * Records a process group the moment it starts or ends: one appended line (O(1), unlike
+   * rewriting the state of every pod), folded into state.json on the next turn of the event loop.
+   * A server killed in between leaves the line for recovery to replay.
+   */
+  #journal(entry: JournalEntry): void {
+    try {
+      appendFileSync(this.#journalPath(), `${JSON.stringify(entry)}\n`);
+    } catch (error) {
+      this.#log('writing the process runtime journal failed', { root: this.#root, error: String(error) });
+    }
+    this.#persistSoon();
+  }
+
   #persist(): void {
+    if (this.#persistQueued) clearImmediate(this.#persistQueued);
+    this.#persistQueued = undefined;
     const state: StateFile = {
       version: 1,
       bootId: this.#bootId,
@@ -416,6 +450,8 @@ export class ProcessRuntime implements PodRuntime {
     try {
       writeFileSync(temporary, JSON.stringify(state));
       renameSync(temporary, this.#statePath());
+      // everything journaled so far is in the state now
+      rmSync(this.#journalPath(), { force: true });
     } catch (error) {
       this.#log('writing the process runtime state failed', { root: this.#root, error: String(error) });
     }
@@ -437,17 +473,44 @@ export class ProcessRuntime implements PodRuntime {
         });
       }
     }
-    if (state !== undefined) {
-      if (state.bootId === this.#bootId) {
-        for (const group of state.groups) this.#killLeftovers(group);
+    const journal = this.#readJournal();
+    if (state !== undefined || journal.length > 0) {
+      const bootId = state?.bootId ?? this.#bootId;
+      const pods = new Map(Object.entries(state?.pods ?? {}));
+      const groups = new Map((state?.groups ?? []).map((g) => [g.containerID, g]));
+      for (const entry of journal) {
+        if ('started' in entry) {
+          groups.set(entry.started.containerID, entry.started);
+          if (entry.pod !== undefined && !pods.has(entry.started.uid)) pods.set(entry.started.uid, entry.pod);
+        } else {
+          groups.delete(entry.ended);
+        }
       }
-      for (const snapshot of Object.values(state.pods)) this.#supervisor.restore(snapshot);
+      if (bootId === this.#bootId) {
+        for (const group of groups.values()) this.#killLeftovers(group);
+      }
+      for (const snapshot of pods.values()) this.#supervisor.restore(snapshot);
     }
     const known = new Set(this.#supervisor.uids());
     for (const entry of readdirSync(join(this.#root, 'pods'))) {
       if (!known.has(entry)) rmSync(join(this.#root, 'pods', entry), { recursive: true, force: true });
     }
     this.#persist();
+  }
+
+  #readJournal(): JournalEntry[] {
+    if (!existsSync(this.#journalPath())) return [];
+    const entries: JournalEntry[] = [];
+    for (const line of readFileSync(this.#journalPath(), 'utf8').split('\n')) {
+      if (line.trim() === '') continue;
+      try {
+        entries.push(JSON.parse(line) as JournalEntry);
+      } catch {
+        // a line cut short by the kill: nothing after it was written either
+        break;
+      }
+    }
+    return entries;
   }
 
   #killLeftovers(group: GroupRecord): void {
