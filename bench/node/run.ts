@@ -214,7 +214,7 @@ async function deploymentRollout(): Promise<{
     return {
       seconds,
       firstReadyPerSecond: replicas / seconds,
-      rssMiB: (procMemory(server.pid)?.rss ?? 0) / 2 ** 20,
+      rssMiB: procMemory(server.pid)?.rss ?? NaN,
     };
   } finally {
     await server.stop();
@@ -255,7 +255,9 @@ async function processPodsRun(): Promise<number> {
     );
     agent.destroy();
     const createdAt = performance.now();
-    process.stderr.write(`  created ${processPods} process pods in ${((createdAt - started) / 1000).toFixed(2)} s\n`);
+    process.stderr.write(
+      `  created ${processPods} process pods in ${((createdAt - started) / 1000).toFixed(2)} s\n`,
+    );
     await poll(
       'all process pods Succeeded',
       async () => {
