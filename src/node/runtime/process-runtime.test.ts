@@ -226,7 +226,7 @@ describe('process runtime', () => {
     await runtime.close();
   });
 
-  it('runs command + args with $(VAR) expanded; no command is a CreateContainerConfigError', async () => {
+  it('runs command + args with $(VAR) expanded, args alone as the command; neither is a CreateContainerConfigError', async () => {
     const runtime = newRuntime();
     const p = pod({
       containers: [
@@ -241,13 +241,17 @@ describe('process runtime', () => {
     runtime.start(p, {});
     assert.equal(await finish(runtime, p), 'hi|$(GREETING)|$(NOPE)\n');
 
-    const imageOnly = pod({
-      containers: [{ name: 'nginx', image: 'nginx:1.27', args: ['-g', 'daemon off;'] }],
+    const argsOnly = pod({
+      containers: [{ name: 'busybox', image: 'busybox', args: ['sh', '-c', 'echo args are the command'] }],
     });
+    runtime.start(argsOnly, {});
+    assert.equal(await finish(runtime, argsOnly), 'args are the command\n');
+
+    const imageOnly = pod({ containers: [{ name: 'nginx', image: 'nginx:1.27' }] });
     runtime.start(imageOnly, {});
     const waiting = containerOf(runtime.status(imageOnly.metadata!.uid!)!, 'nginx').state?.waiting;
     assert.equal(waiting?.reason, 'CreateContainerConfigError');
-    assert.match(waiting?.message ?? '', /has no command/);
+    assert.match(waiting?.message ?? '', /has no command or args/);
     await runtime.close();
   });
 

@@ -341,11 +341,14 @@ export class ProcessRuntime implements PodRuntime {
       hostIP: loopback,
       allocatable: this.#allocatable,
     });
-    const command = container.command ?? [];
+    // no image is pulled, so every image is taken to have no ENTRYPOINT (as busybox, alpine and
+    // debian have none): args alone are the command, as `kubectl run x --image=busybox -- sh -c …`
+    const command = container.command?.length ? container.command : (container.args ?? []);
+    const args = container.command?.length ? container.args : undefined;
     if (command.length === 0) {
       throw new ContainerWaitingError(
         'CreateContainerConfigError',
-        `container "${container.name}" has no command: the process runtime pulls no image, so there is no ENTRYPOINT to run`,
+        `container "${container.name}" has no command or args: the process runtime pulls no image, so there is no ENTRYPOINT or CMD to run`,
       );
     }
     const root = join(this.#podDir(uid), 'containers', container.name, 'root');
@@ -354,7 +357,7 @@ export class ProcessRuntime implements PodRuntime {
     const volumeVariables = mountVolumes(root, container, this.#volumes.get(uid) ?? new Map(), env);
     const cwd = containerPath(root, container.workingDir ?? '/');
     mkdirSync(cwd, { recursive: true });
-    const argv = [...expandCommand(command, env), ...expandCommand(container.args, env)];
+    const argv = [...expandCommand(command, env), ...expandCommand(args, env)];
     const environment: Record<string, string> = {
       PATH: this.#path,
       HOME: root,
