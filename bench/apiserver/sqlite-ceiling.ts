@@ -16,7 +16,7 @@ export interface SqliteCeiling {
   valueBytes: number;
   /** rows/s, one INSERT per transaction */
   single: number;
-  /** transactions/s, each: SELECT (exists?) + INSERT kv + INSERT log, as SqliteStorage.create */
+  /** transactions/s, each: SELECT (exists?) + INSERT kv (revisions) + INSERT log (value), as SqliteStorage.create */
   kvLog: number;
   /** rows/s, `batch` INSERTs per transaction */
   batched: number;
@@ -52,21 +52,21 @@ export async function measureSqlite(
     const single = rows / ((performance.now() - t0) / 1000);
     db.close();
 
-    // the shape of SqliteStorage's write: exists? + kv row + log row, one transaction
+    // the shape of SqliteStorage's write: exists? + kv row (revisions only) + log row (the value)
     db = openDb(dir, 'kvlog.db');
     db.exec(`
-      CREATE TABLE log (revision INTEGER PRIMARY KEY, key TEXT NOT NULL, type INTEGER NOT NULL, value TEXT NOT NULL);
-      CREATE TABLE kv (key TEXT PRIMARY KEY, value TEXT NOT NULL, create_revision INTEGER NOT NULL, mod_revision INTEGER NOT NULL) WITHOUT ROWID;
+      CREATE TABLE log (revision INTEGER PRIMARY KEY, key TEXT NOT NULL, type INTEGER NOT NULL, create_revision INTEGER NOT NULL, prev_revision INTEGER NOT NULL, value TEXT NOT NULL);
+      CREATE TABLE kv (key TEXT PRIMARY KEY, create_revision INTEGER NOT NULL, mod_revision INTEGER NOT NULL) WITHOUT ROWID;
     `);
     const get = db.prepare('SELECT key FROM kv WHERE key = ?');
-    const insKv = db.prepare(
-      'INSERT INTO kv (key, value, create_revision, mod_revision) VALUES (?, ?, ?, ?)',
+    const insKv = db.prepare('INSERT INTO kv (key, create_revision, mod_revision) VALUES (?, ?, ?)');
+    const insLog = db.prepare(
+      'INSERT INTO log (revision, key, type, create_revision, prev_revision, value) VALUES (?, ?, 0, ?, 0, ?)',
     );
-    const insLog = db.prepare('INSERT INTO log (revision, key, type, value) VALUES (?, ?, 0, ?)');
     const write = db.transaction((k: string, v: string, rev: number) => {
       if (get.get(k)) throw new Error('exists');
-      insKv.run(k, v, rev, rev);
-      insLog.run(rev, k, v);
+      insKv.run(k, rev, rev);
+      insLog.run(rev, k, rev, v);
     });
     t0 = performance.now();
     for (let i = 0; i < rows; i++) write(keys[i]!, values[i]!, i + 1);

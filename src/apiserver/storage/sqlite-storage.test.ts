@@ -79,3 +79,34 @@ describe('SqliteStorage on a file written before log rows named their previous v
     reopened.close();
   });
 });
+
+describe('SqliteStorage compaction', () => {
+  it('drops the versions replaced before the window and keeps one per live key', () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'keelson-sqlite-')), 'state.db');
+    const s = new SqliteStorage(path, { window: 10 });
+    const cm = (name: string, v: number) => ({
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name },
+      data: { v: String(v) },
+    });
+    for (const name of ['a', 'b', 'c']) s.create(`/c/core/configmaps/default/${name}`, cm(name, 0));
+    for (let i = 1; i <= 200; i++) s.update('/c/core/configmaps/default/a', cm('a', i));
+    s.delete('/c/core/configmaps/default/b');
+    for (let i = 1; i <= 20; i++) s.update('/c/core/configmaps/default/a', cm('a', 200 + i));
+    s.compact();
+    const db = new Database(path, { readonly: true });
+    const rows = db.prepare<[], { n: number }>('SELECT count(*) AS n FROM log').get()?.n;
+    db.close();
+    // the window's 10 rows, the version of `a` the oldest of them replaced, and `c`, never written again
+    assert.equal(rows, 12);
+    assert.deepEqual(
+      s.list('/c/').items.map((i) => [i.value.metadata.name, i.value.data]),
+      [
+        ['a', { v: '220' }],
+        ['c', { v: '0' }],
+      ],
+    );
+    s.close();
+  });
+});

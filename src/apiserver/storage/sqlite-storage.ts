@@ -16,7 +16,7 @@ import {
 
 const eventTypes = ['ADDED', 'MODIFIED', 'DELETED'] as const;
 
-interface KvRow {
+interface Row {
   key: string;
   value: string;
   create_revision: number;
@@ -24,16 +24,17 @@ interface KvRow {
 }
 
 /**
- * Storage in one SQLite file (WAL): `log` is the revision log (revision = row id), `kv` the current
- * state. A write commits both in one transaction before it returns, so a kill -9 at any moment loses
- * nothing that was acknowledged (synchronous=NORMAL in WAL mode is durable against process crashes;
- * pass `durability: 'full'` to survive power loss too). Compaction keeps the last `window` revisions.
+ * Storage in one SQLite file (WAL), a revision log in the manner of kine: `log` holds the versions
+ * (revision = row id; each row names the revision of the version it replaced), `kv` each live key
+ * with the revision of its current version, whose value the log holds. A write commits both in one
+ * transaction before it returns, so a kill -9 at any moment loses nothing that was acknowledged
+ * (synchronous=NORMAL in WAL mode is durable against process crashes; pass `durability: 'full'` to
+ * survive power loss too).
  *
- * Each log row names the revision of the version it replaced (`prev_revision`), so a list can read
- * the state as of a past revision: the rows of `kv` unchanged since, and for the keys written since,
- * the version before their first write. Compaction keeps those earlier versions while a row of the
- * window points at them, and an update of a key whose current version was compacted away writes that
- * version back into the log first.
+ * Compaction keeps the last `window` revisions of history: it drops a version once the write that
+ * replaced it is older than the window. So every version live at a revision inside the window is
+ * still there, and a list can read such a revision: the keys unchanged since, and for the keys
+ * written since, the version their first write since replaced.
  */
 export class SqliteStorage implements Storage {
   readonly #db: Database.Database;
@@ -41,7 +42,7 @@ export class SqliteStorage implements Storage {
   #listeners = new Set<StorageListener>();
   #revision: number;
   #compacted: number;
-  /** Past revisions older than this cannot be read (a log written before rows named their previous version). */
+  /** No past revision before this can be read: history the file had before it kept every live version. */
   #pastReadsFrom: number;
   #writesSinceCompaction = 0;
   readonly #q;
@@ -52,43 +53,51 @@ export class SqliteStorage implements Storage {
     this.#db.pragma('journal_mode = WAL');
     this.#db.pragma(`synchronous = ${options.durability === 'full' ? 'FULL' : 'NORMAL'}`);
     this.#db.exec(`
-      CREATE TABLE IF NOT EXISTS log (revision INTEGER PRIMARY KEY, key TEXT NOT NULL, type INTEGER NOT NULL, value TEXT NOT NULL);
-      CREATE TABLE IF NOT EXISTS kv (key TEXT PRIMARY KEY, value TEXT NOT NULL, create_revision INTEGER NOT NULL, mod_revision INTEGER NOT NULL) WITHOUT ROWID;
-      CREATE INDEX IF NOT EXISTS kv_key ON kv (key);
+      CREATE TABLE IF NOT EXISTS log (revision INTEGER PRIMARY KEY, key TEXT NOT NULL, type INTEGER NOT NULL, create_revision INTEGER NOT NULL, prev_revision INTEGER NOT NULL, value TEXT NOT NULL);
+      CREATE TABLE IF NOT EXISTS kv (key TEXT PRIMARY KEY, create_revision INTEGER NOT NULL, mod_revision INTEGER NOT NULL) WITHOUT ROWID;
       CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
     `);
-    const logColumns = this.#db.prepare<[], { name: string }>('PRAGMA table_info(log)').all();
-    const migrating = !logColumns.some((c) => c.name === 'prev_revision');
-    if (migrating) {
-      this.#db.exec(`
-        ALTER TABLE log ADD COLUMN create_revision INTEGER NOT NULL DEFAULT 0;
-        ALTER TABLE log ADD COLUMN prev_revision INTEGER NOT NULL DEFAULT 0;
-      `);
+    const meta = (name: string): number =>
+      this.#db.prepare<[string], { value: number }>('SELECT value FROM meta WHERE name = ?').get(name)
+        ?.value ?? 0;
+    const setMeta = this.#db.prepare<[string, number]>(
+      'INSERT INTO meta (name, value) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET value = excluded.value',
+    );
+    const maxRevision = (): number =>
+      this.#db.prepare<[], { r: number | null }>('SELECT max(revision) AS r FROM log').get()?.r ?? 0;
+    this.#compacted = meta('compacted');
+    this.#revision = Math.max(maxRevision(), meta('revision'), this.#compacted);
+    const kvColumns = this.#db.prepare<[], { name: string }>('PRAGMA table_info(kv)').all();
+    if (kvColumns.some((c) => c.name === 'value')) {
+      this.#db.transaction(() => {
+        migrateFromValuesInKv(this.#db);
+        setMeta.run('pastReadsFrom', this.#revision);
+      })();
     }
+    this.#pastReadsFrom = meta('pastReadsFrom');
+    const current =
+      'SELECT kv.key, log.value, kv.create_revision, kv.mod_revision FROM kv JOIN log ON log.revision = kv.mod_revision';
     this.#q = {
-      get: this.#db.prepare<[string], KvRow>(
-        'SELECT key, value, create_revision, mod_revision FROM kv WHERE key = ?',
+      get: this.#db.prepare<[string], Row>(`${current} WHERE kv.key = ?`),
+      head: this.#db.prepare<[string], { create_revision: number; mod_revision: number }>(
+        'SELECT create_revision, mod_revision FROM kv WHERE key = ?',
       ),
-      list: this.#db.prepare<[string, string, number, number], KvRow>(
-        'SELECT key, value, create_revision, mod_revision FROM kv WHERE key > ? AND key < ? AND mod_revision <= ? ORDER BY key LIMIT ?',
+      list: this.#db.prepare<[string, string, number, number], Row>(
+        `${current} WHERE kv.key > ? AND kv.key < ? AND kv.mod_revision <= ? ORDER BY kv.key LIMIT ?`,
       ),
-      // answered from the kv_key index, much smaller than the table with its values
       count: this.#db.prepare<[string, string], { n: number }>(
         'SELECT count(*) AS n FROM kv WHERE key >= ? AND key < ?',
       ),
       countAfter: this.#db.prepare<[string, string], { n: number }>(
         'SELECT count(*) AS n FROM kv WHERE key > ? AND key < ?',
       ),
-      insertKv: this.#db.prepare(
-        'INSERT INTO kv (key, value, create_revision, mod_revision) VALUES (?, ?, ?, ?)',
+      insertKv: this.#db.prepare<[string, number, number]>(
+        'INSERT INTO kv (key, create_revision, mod_revision) VALUES (?, ?, ?)',
       ),
-      updateKv: this.#db.prepare('UPDATE kv SET value = ?, mod_revision = ? WHERE key = ?'),
-      deleteKv: this.#db.prepare('DELETE FROM kv WHERE key = ?'),
-      log: this.#db.prepare<[number, string, number, string, number, number]>(
-        'INSERT INTO log (revision, key, type, value, create_revision, prev_revision) VALUES (?, ?, ?, ?, ?, ?)',
-      ),
-      restore: this.#db.prepare<[number, string, number, string, number]>(
-        'INSERT OR IGNORE INTO log (revision, key, type, value, create_revision, prev_revision) VALUES (?, ?, ?, ?, ?, 0)',
+      updateKv: this.#db.prepare<[number, string]>('UPDATE kv SET mod_revision = ? WHERE key = ?'),
+      deleteKv: this.#db.prepare<[string]>('DELETE FROM kv WHERE key = ?'),
+      log: this.#db.prepare<[number, string, number, number, number, string]>(
+        'INSERT INTO log (revision, key, type, create_revision, prev_revision, value) VALUES (?, ?, ?, ?, ?, ?)',
       ),
       logValue: this.#db.prepare<[number], { value: string }>('SELECT value FROM log WHERE revision = ?'),
       since: this.#db.prepare<
@@ -100,23 +109,15 @@ export class SqliteStorage implements Storage {
       changes: this.#db.prepare<[number, string, string], ChangeRow>(
         'SELECT revision, key, type, create_revision, prev_revision FROM log WHERE revision > ? AND key > ? AND key < ? ORDER BY revision',
       ),
-      // keeps the versions that rows of the window replaced: reads of past revisions need them
-      compact: this.#db.prepare<[number, number]>(
-        'DELETE FROM log WHERE revision <= ? AND revision NOT IN (SELECT prev_revision FROM log WHERE revision > ? AND type = 1)',
+      // the versions replaced by writes that leave the window, and the deletions that do
+      compactReplaced: this.#db.prepare<[number, number]>(
+        'DELETE FROM log WHERE revision IN (SELECT prev_revision FROM log WHERE revision > ? AND revision <= ? AND type != 0)',
       ),
-      setMeta: this.#db.prepare(
-        'INSERT INTO meta (name, value) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET value = excluded.value',
+      compactDeletions: this.#db.prepare<[number, number]>(
+        'DELETE FROM log WHERE revision > ? AND revision <= ? AND type = 2',
       ),
+      setMeta,
     };
-    const max =
-      this.#db.prepare<[], { r: number | null }>('SELECT max(revision) AS r FROM log').get()?.r ?? 0;
-    const meta = (name: string): number =>
-      this.#db.prepare<[string], { value: number }>('SELECT value FROM meta WHERE name = ?').get(name)
-        ?.value ?? 0;
-    this.#compacted = meta('compacted');
-    this.#revision = Math.max(max, meta('revision'), this.#compacted);
-    if (migrating) this.#q.setMeta.run('pastReadsFrom', this.#revision);
-    this.#pastReadsFrom = migrating ? this.#revision : meta('pastReadsFrom');
   }
 
   get revision(): number {
@@ -177,26 +178,22 @@ export class SqliteStorage implements Storage {
 
   create(key: string, value: KubeObject): StoredObject {
     return this.#write(() => {
-      if (this.#q.get.get(key)) throw new AlreadyExistsError(`${key} already exists`);
+      if (this.#q.head.get(key)) throw new AlreadyExistsError(`${key} already exists`);
       const revision = this.#revision + 1;
       const json = JSON.stringify(withResourceVersion(value, revision));
-      this.#q.insertKv.run(key, json, revision, revision);
-      this.#q.log.run(revision, key, 0, json, revision, 0);
+      this.#q.insertKv.run(key, revision, revision);
+      this.#q.log.run(revision, key, 0, revision, 0, json);
       return { type: 'ADDED', row: { key, value: json, create_revision: revision, mod_revision: revision } };
     });
   }
 
   update(key: string, value: KubeObject, expectedRevision?: number): StoredObject {
     return this.#write(() => {
-      const old = this.#current(key, expectedRevision);
+      const old = checkCurrent(key, this.#q.head.get(key), (r) => r.mod_revision, expectedRevision);
       const revision = this.#revision + 1;
       const json = JSON.stringify(withResourceVersion(value, revision));
-      if (old.mod_revision <= this.#compacted) {
-        const type = old.mod_revision === old.create_revision ? 0 : 1;
-        this.#q.restore.run(old.mod_revision, key, type, old.value, old.create_revision);
-      }
-      this.#q.updateKv.run(json, revision, key);
-      this.#q.log.run(revision, key, 1, json, old.create_revision, old.mod_revision);
+      this.#q.updateKv.run(revision, key);
+      this.#q.log.run(revision, key, 1, old.create_revision, old.mod_revision, json);
       return {
         type: 'MODIFIED',
         row: { key, value: json, create_revision: old.create_revision, mod_revision: revision },
@@ -206,11 +203,11 @@ export class SqliteStorage implements Storage {
 
   delete(key: string, expectedRevision?: number): StoredObject {
     return this.#write(() => {
-      const old = this.#current(key, expectedRevision);
+      const old = checkCurrent(key, this.#q.get.get(key), (r) => r.mod_revision, expectedRevision);
       const revision = this.#revision + 1;
       const json = JSON.stringify(withResourceVersion(JSON.parse(old.value) as KubeObject, revision));
       this.#q.deleteKv.run(key);
-      this.#q.log.run(revision, key, 2, json, old.create_revision, old.mod_revision);
+      this.#q.log.run(revision, key, 2, old.create_revision, old.mod_revision, json);
       return {
         type: 'DELETED',
         row: { key, value: json, create_revision: old.create_revision, mod_revision: revision },
@@ -238,7 +235,8 @@ export class SqliteStorage implements Storage {
     const keepFrom = this.#revision - this.#window;
     if (keepFrom <= this.#compacted) return;
     this.#db.transaction(() => {
-      this.#q.compact.run(keepFrom, keepFrom);
+      this.#q.compactReplaced.run(this.#compacted, keepFrom);
+      this.#q.compactDeletions.run(this.#compacted, keepFrom);
       // the revision counter must survive even when every log row is compacted away
       this.#q.setMeta.run('revision', this.#revision);
       this.#q.setMeta.run('compacted', keepFrom);
@@ -249,10 +247,6 @@ export class SqliteStorage implements Storage {
   close(): void {
     this.#listeners.clear();
     this.#db.close();
-  }
-
-  #current(key: string, expectedRevision: number | undefined): KvRow {
-    return checkCurrent(key, this.#q.get.get(key), (r) => r.mod_revision, expectedRevision);
   }
 
   /** The first write to each key in (after, end) since `revision`, and whether the key exists now. */
@@ -271,17 +265,12 @@ export class SqliteStorage implements Storage {
   #versionBefore({ first }: Change): (() => StoredObject) | undefined {
     if (first.type === 0) return undefined;
     return () => {
-      // a DELETED row holds the last version; a MODIFIED row points at the row of the one before
-      const source = first.type === 2 ? first.revision : first.prev_revision;
-      const value = this.#q.logValue.get(source)?.value;
+      const value = this.#q.logValue.get(first.prev_revision)?.value;
       if (value === undefined)
         throw new GoneError(`too old resource version: revision ${first.prev_revision} is not kept`);
       return toStored({
         key: first.key,
-        value:
-          first.type === 2
-            ? JSON.stringify(withResourceVersion(JSON.parse(value) as KubeObject, first.prev_revision))
-            : value,
+        value,
         create_revision: first.create_revision,
         mod_revision: first.prev_revision,
       });
@@ -305,7 +294,7 @@ export class SqliteStorage implements Storage {
     return { remaining };
   }
 
-  #write(body: () => { type: StorageEvent['type']; row: KvRow }): StoredObject {
+  #write(body: () => { type: StorageEvent['type']; row: Row }): StoredObject {
     const { type, row } = this.#db.transaction(body)();
     this.#revision = row.mod_revision;
     if (++this.#writesSinceCompaction >= Math.max(100, this.#window / 10)) {
@@ -332,11 +321,39 @@ interface Change {
   existsNow: boolean;
 }
 
-function toStored(row: KvRow): StoredObject {
+function toStored(row: Row): StoredObject {
   return {
     key: row.key,
     value: JSON.parse(row.value) as KubeObject,
     createRevision: row.create_revision,
     modRevision: row.mod_revision,
   };
+}
+
+/**
+ * Rewrites a file whose `kv` held the values (and whose log held only the window) into this layout:
+ * the live versions the log lost to compaction go back into it, each row gets the revision of the
+ * version it replaced (where the log still has it), and `kv` keeps only revisions.
+ */
+function migrateFromValuesInKv(db: Database.Database): void {
+  const logColumns = db.prepare<[], { name: string }>('PRAGMA table_info(log)').all();
+  if (!logColumns.some((c) => c.name === 'prev_revision')) {
+    db.exec(`
+      ALTER TABLE log ADD COLUMN create_revision INTEGER NOT NULL DEFAULT 0;
+      ALTER TABLE log ADD COLUMN prev_revision INTEGER NOT NULL DEFAULT 0;
+    `);
+  }
+  db.exec(`
+    INSERT OR IGNORE INTO log (revision, key, type, create_revision, prev_revision, value)
+      SELECT mod_revision, key, CASE WHEN mod_revision = create_revision THEN 0 ELSE 1 END, create_revision, 0, value FROM kv;
+    CREATE INDEX migration_log_key ON log (key, revision);
+    UPDATE log SET prev_revision = coalesce(
+      (SELECT max(p.revision) FROM log p WHERE p.key = log.key AND p.revision < log.revision), 0)
+      WHERE type != 0;
+    DROP INDEX migration_log_key;
+    CREATE TABLE kv_revisions (key TEXT PRIMARY KEY, create_revision INTEGER NOT NULL, mod_revision INTEGER NOT NULL) WITHOUT ROWID;
+    INSERT INTO kv_revisions SELECT key, create_revision, mod_revision FROM kv;
+    DROP TABLE kv;
+    ALTER TABLE kv_revisions RENAME TO kv;
+  `);
 }

@@ -43,11 +43,12 @@ export interface ListOptions {
   limit?: number;
   /**
    * Read the state as of this revision rather than the current one. Any revision from
-   * `compactedRevision` to `revision` can be read; older ones throw GoneError. The cost grows with
-   * the writes since that revision (at most the retained window), not with the size of the prefix.
+   * `compactedRevision` to `revision` can be read (SqliteStorage: none from before it rewrote a file
+   * of an earlier layout); others throw GoneError. The cost grows with the writes since that
+   * revision (at most the retained window), not with the size of the prefix.
    */
   revision?: number;
-  /** Fill `remaining`. Cheap in both implementations, but not free in SQLite: ask only when needed. */
+  /** Fill `remaining`: a binary search in memory, a count over the keys of the range in SQLite. */
   countRemaining?: boolean;
 }
 
