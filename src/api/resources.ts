@@ -279,6 +279,21 @@ const groups: Array<{ group: string; version: string; entries: Entry[] }> = [
         virtual: true,
         schemaPackage: 'io.k8s.api.authorization.v1',
       },
+      {
+        kind: 'LocalSubjectAccessReview',
+        plural: 'localsubjectaccessreviews',
+        verbs: ['create'],
+        virtual: true,
+        schemaPackage: 'io.k8s.api.authorization.v1',
+      },
+      {
+        kind: 'SelfSubjectRulesReview',
+        plural: 'selfsubjectrulesreviews',
+        namespaced: false,
+        verbs: ['create'],
+        virtual: true,
+        schemaPackage: 'io.k8s.api.authorization.v1',
+      },
     ],
   },
   {

@@ -23,7 +23,14 @@ import {
   type UserInfo,
 } from './auth/authorizer.ts';
 import { TokenAuthenticator, type ServiceAccountKeyPair } from './auth/tokens.ts';
-import { selfSubjectAccessReview, selfSubjectReview, subjectAccessReview } from './auth/access-review.ts';
+import { impersonatedUser } from './auth/impersonation.ts';
+import {
+  localSubjectAccessReview,
+  selfSubjectAccessReview,
+  selfSubjectReview,
+  selfSubjectRulesReview,
+  subjectAccessReview,
+} from './auth/access-review.ts';
 import { LogicalCluster } from './cluster.ts';
 import { crdController } from './controllers/crd.ts';
 import { GarbageCollector } from './controllers/garbage-collector.ts';
@@ -208,9 +215,10 @@ export class ApiServer {
     }
     if (path === '/version') return writeJson(res, 200, serverVersion);
 
-    const user = this.#authenticate(req, info);
+    const authenticated = this.#authenticate(req, info);
     if (info.cluster === '') throw new NotFoundError(`the server could not find the requested resource`);
     const cluster = this.cluster(info.cluster);
+    const user = impersonatedUser(authenticated, req.headers, (attrs) => this.#authorize(cluster, attrs));
 
     if (!info.resourceRequest) {
       this.#authorize(cluster, nonResourceRequest(user, info.verb, path));
@@ -434,7 +442,7 @@ export class ApiServer {
           'the server does not allow this method on the requested resource',
         );
       const body = await this.#body(req);
-      return writeJson(res, 201, this.#review(cluster, type, body, user));
+      return writeJson(res, 201, this.#review(cluster, type, ns, body, user));
     }
 
     switch (verb) {
@@ -653,7 +661,13 @@ export class ApiServer {
     return options;
   }
 
-  #review(cluster: LogicalCluster, type: ServedType, body: unknown, user: UserInfo): object {
+  #review(
+    cluster: LogicalCluster,
+    type: ServedType,
+    namespace: string,
+    body: unknown,
+    user: UserInfo,
+  ): object {
     if (!isObject(body)) throw new BadRequestError('the request body must be an object');
     const review = body as KubeObject;
     switch (type.kind) {
@@ -661,6 +675,10 @@ export class ApiServer {
         return selfSubjectAccessReview(review, user, cluster.authorizer());
       case 'SubjectAccessReview':
         return subjectAccessReview(review, cluster.authorizer());
+      case 'LocalSubjectAccessReview':
+        return localSubjectAccessReview(review, namespace, cluster.authorizer());
+      case 'SelfSubjectRulesReview':
+        return selfSubjectRulesReview(review, user, cluster.authorizer());
       case 'SelfSubjectReview':
         return selfSubjectReview(user);
       case 'TokenReview': {
