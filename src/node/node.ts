@@ -12,10 +12,10 @@
  *   as local processes.
  */
 import { join } from 'node:path';
+import { systemClock } from '../base/clock.ts';
 import type { KubeClient } from '../runtime/client.ts';
 import { Manager, type Logger } from '../runtime/controller.ts';
 import { InformerFactory } from '../runtime/informer.ts';
-import { systemClock } from '../runtime/queue.ts';
 import type { NodeContext } from './context.ts';
 import { cronJobController } from './controllers/cronjob/watches.ts';
 import { daemonSetController } from './controllers/daemonset/watches.ts';

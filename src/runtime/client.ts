@@ -27,6 +27,16 @@ export interface ObjectRef {
   name: string;
 }
 
+/** The reference the client's verbs take for `object`. */
+export function refOf(object: KubeObject): ObjectRef {
+  return {
+    apiVersion: object.apiVersion,
+    kind: object.kind,
+    namespace: object.metadata.namespace,
+    name: object.metadata.name ?? '',
+  };
+}
+
 export interface ListOptions {
   namespace?: string | undefined;
   labelSelector?: string | undefined;

@@ -4,6 +4,7 @@
  * the status changes, and observedGeneration. Pure functions over a status object.
  */
 import type { Condition } from '../api/meta.ts';
+import { rfc3339 } from '../base/time.ts';
 
 export const Ready = 'Ready';
 export const Reconciling = 'Reconciling';
@@ -49,7 +50,7 @@ export function setCondition(
     lastTransitionTime:
       old && old.status === condition.status && old.lastTransitionTime
         ? old.lastTransitionTime
-        : now.toISOString().replace(/\.\d{3}Z$/, 'Z'),
+        : rfc3339(now.getTime()),
   };
   if (!old) {
     conditions.push(next);

@@ -3,11 +3,12 @@
  * level-based: it reads the whole state every time and makes the world match it, so it may be
  * called any number of times for the same key. Watches only decide *which* keys to reconcile.
  */
+import type { Clock } from '../base/clock.ts';
 import type { KubeObject, OwnerReference } from '../api/meta.ts';
 import { isConflict } from './client.ts';
 import type { Informer } from './informer.ts';
 import { keyOf, splitKey } from './informer.ts';
-import type { BackoffOptions, Clock } from './queue.ts';
+import type { BackoffOptions } from './queue.ts';
 import { WorkQueue } from './queue.ts';
 
 export interface Request {

@@ -3,18 +3,7 @@
  * never handed to two workers at once (a key added while being processed is requeued when it is
  * done), and failures back off per key exponentially.
  */
-
-export interface Clock {
-  now(): number;
-  setTimeout(fn: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-}
-
-export const systemClock: Clock = {
-  now: () => Date.now(),
-  setTimeout: (fn, ms) => setTimeout(fn, ms),
-  clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
-};
+import { systemClock, type Clock } from '../base/clock.ts';
 
 export interface BackoffOptions {
   /** First retry delay (ms); doubles per consecutive failure. client-go: 5 ms. */

@@ -4,6 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { KubeObject, OwnerReference } from '../../api/meta.ts';
+import type { ObjectRef } from '../../runtime/client.ts';
 
 /** A Pod as the controllers read it; fields beyond these stay untyped. */
 export interface Pod extends KubeObject {
@@ -26,6 +27,16 @@ export interface PodTemplate {
     [key: string]: unknown;
   };
   spec?: Record<string, unknown>;
+}
+
+/** The reference the client takes for a pod. */
+export function podRef(pod: Pod): ObjectRef {
+  return {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    namespace: pod.metadata.namespace ?? 'default',
+    name: pod.metadata.name ?? '',
+  };
 }
 
 /** The ownerReference a controller puts on what it creates. */
@@ -156,39 +167,6 @@ export function selectorString(selector: {
     else if (e.operator === 'DoesNotExist') parts.push(`!${e.key}`);
   }
   return parts.join(',');
-}
-
-/** Whether labels match a LabelSelector (matchLabels and matchExpressions). */
-export function matchesSelector(
-  labels: Record<string, string> | undefined,
-  selector: {
-    matchLabels?: Record<string, string>;
-    matchExpressions?: { key: string; operator: string; values?: string[] }[];
-  },
-): boolean {
-  const l = labels ?? {};
-  for (const [k, v] of Object.entries(selector.matchLabels ?? {})) if (l[k] !== v) return false;
-  for (const e of selector.matchExpressions ?? []) {
-    const has = Object.hasOwn(l, e.key);
-    const value = l[e.key];
-    switch (e.operator) {
-      case 'In':
-        if (!has || !(e.values ?? []).includes(value!)) return false;
-        break;
-      case 'NotIn':
-        if (has && (e.values ?? []).includes(value!)) return false;
-        break;
-      case 'Exists':
-        if (!has) return false;
-        break;
-      case 'DoesNotExist':
-        if (has) return false;
-        break;
-      default:
-        return false;
-    }
-  }
-  return true;
 }
 
 /** Index function: the uid of the controlling owner. Register as `controller-uid`. */

@@ -8,11 +8,11 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { release } from 'node:os';
+import { rfc3339 } from '../../base/time.ts';
 import { isAlreadyExists, isNotFound } from '../../runtime/client.ts';
 import type { NodeContext } from '../context.ts';
 import type { Node } from '../scheduler/filters.ts';
 import { builtinRuntimeClasses } from '../scheduler/filters.ts';
-import { rfc3339 } from './events.ts';
 import type { NodeConfig } from './node-config.ts';
 
 export interface NodeAgentOptions {

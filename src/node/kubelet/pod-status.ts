@@ -7,7 +7,7 @@
  */
 import type { V1Pod, V1PodStatus } from '@kubernetes/client-node';
 import type { KubeObject } from '../../api/meta.ts';
-import { rfc3339 } from './events.ts';
+import { rfc3339 } from '../../base/time.ts';
 
 export interface ApiPodCondition {
   type: string;

@@ -8,7 +8,7 @@ import { closeSync, existsSync, openSync, readFileSync, writeSync } from 'node:f
 import { once } from 'node:events';
 import type { Writable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
-import type { Clock } from '../../runtime/queue.ts';
+import type { Clock } from '../../base/clock.ts';
 import type { LogOptions } from './pod-runtime.ts';
 
 export type LogStream = 'stdout' | 'stderr';

@@ -2,7 +2,7 @@
  * A clock that moves only when a test says so, for the runtimes' timers (readiness delays, exits,
  * backoff, deadlines). `advance` fires due timers in time order and lets promises settle between them.
  */
-import type { Clock } from '../../runtime/queue.ts';
+import type { Clock } from '../../base/clock.ts';
 
 interface Timer {
   at: number;

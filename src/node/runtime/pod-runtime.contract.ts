@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { PassThrough } from 'node:stream';
-import type { V1ContainerStatus, V1Pod, V1PodStatus } from '@kubernetes/client-node';
+import type { V1Container, V1ContainerStatus, V1Pod, V1PodStatus } from '@kubernetes/client-node';
 import type { CrashLoopBackoff, LogOptions, PodInputs, PodRuntime } from './pod-runtime.ts';
 
 export interface ContainerBehaviour {
@@ -53,6 +53,43 @@ export function contractPodMeta(behaviour: PodBehaviour): { name: string; namesp
     name: behaviour.name ?? `pod-${podCounter}`,
     namespace: 'contract',
     uid: `00000000-0000-4000-8000-${String(podCounter).padStart(12, '0')}-${process.pid}`,
+  };
+}
+
+/**
+ * The pod a harness builds for `behaviour`: its metadata, and a spec with the behaviour's restart
+ * policy, deadline, grace period and ConfigMap volume. `container` makes each container behave as
+ * told (a script, annotations), starting from `base`: its name, image, ConfigMap env and mount.
+ */
+export function contractPod(
+  behaviour: PodBehaviour,
+  container: (c: ContainerBehaviour, base: V1Container) => V1Container,
+): V1Pod {
+  const build = (c: ContainerBehaviour): V1Container =>
+    container(c, {
+      name: c.name,
+      image: `registry.example/${c.name}:1.0`,
+      ...(c.configMapEnv === true && {
+        env: [{ name: 'VALUE', valueFrom: { configMapKeyRef: { name: 'config', key: 'key' } } }],
+      }),
+      ...(behaviour.configMapVolume === true && { volumeMounts: [{ name: 'files', mountPath: '/files' }] }),
+    });
+  return {
+    metadata: contractPodMeta(behaviour),
+    spec: {
+      restartPolicy: behaviour.restartPolicy ?? 'Always',
+      containers: behaviour.containers.map(build),
+      ...(behaviour.initContainers !== undefined && { initContainers: behaviour.initContainers.map(build) }),
+      ...(behaviour.activeDeadlineSeconds !== undefined && {
+        activeDeadlineSeconds: behaviour.activeDeadlineSeconds,
+      }),
+      ...(behaviour.terminationGracePeriodSeconds !== undefined && {
+        terminationGracePeriodSeconds: behaviour.terminationGracePeriodSeconds,
+      }),
+      ...(behaviour.configMapVolume === true && {
+        volumes: [{ name: 'files', configMap: { name: 'files' } }],
+      }),
+    },
   };
 }
 

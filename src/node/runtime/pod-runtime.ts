@@ -6,8 +6,8 @@
  */
 import type { Writable } from 'node:stream';
 import type { V1ConfigMap, V1Pod, V1PodStatus, V1Secret } from '@kubernetes/client-node';
+import type { Clock } from '../../base/clock.ts';
 import type { Logger } from '../../runtime/controller.ts';
-import type { Clock } from '../../runtime/queue.ts';
 
 /** What the kubelet resolved for a pod before starting it; names are in the pod's namespace. */
 export interface PodInputs {

@@ -4,17 +4,18 @@
  * activeDeadlineSeconds; graceful stop; status and change notification; logs per instance.
  * A `ContainerDriver` says how one container instance runs (a timer for the simulated runtime, a
  * process for the process runtime); `PodSupervisor` does the rest, so both runtimes behave alike.
+ * `SupervisedRuntime` answers the `PodRuntime` interface from a runtime's supervisor.
  */
 import { createHash } from 'node:crypto';
 import type { Writable } from 'node:stream';
 import type { V1Container, V1Pod, V1PodStatus } from '@kubernetes/client-node';
 import { BadRequestError, KeelsonError, NotFoundError } from '../../base/errors.ts';
+import type { Clock } from '../../base/clock.ts';
 import type { Logger } from '../../runtime/controller.ts';
-import type { Clock } from '../../runtime/queue.ts';
 import type { ContainerLog } from './container-log.ts';
 import { CrashLoopBackoffTracker } from './crash-loop-backoff.ts';
 import { formatDuration } from './durations.ts';
-import type { LogOptions, PodInputs, PodRuntimeDeps } from './pod-runtime.ts';
+import type { LogOptions, PodInputs, PodRuntime, PodRuntimeDeps } from './pod-runtime.ts';
 import {
   buildPodStatus,
   reportedPhase,
@@ -85,19 +86,10 @@ export interface ContainerDriver {
 }
 
 /** A pod as persisted by a runtime that survives restarts: plain JSON. */
-export interface PodSnapshot {
+export interface PodSnapshot extends PodRecordView {
   uid: string;
   name: string;
   namespace: string;
-  restartPolicy: string;
-  startTime: number;
-  initContainers: ContainerRecord[];
-  containers: ContainerRecord[];
-  sandboxReady: boolean;
-  terminal: boolean;
-  finalPhase?: 'Succeeded' | 'Failed';
-  failure?: { reason: string; message: string };
-  podIP?: string;
   transitions: Record<string, { status: string; at: number }>;
 }
 
@@ -371,15 +363,7 @@ export class PodSupervisor {
       uid: entry.uid,
       name: entry.name,
       namespace: entry.namespace,
-      restartPolicy: entry.restartPolicy,
-      startTime: entry.startTime,
-      initContainers: entry.initContainers.map((s) => s.record),
-      containers: entry.containers.map((s) => s.record),
-      sandboxReady: entry.sandboxReady,
-      terminal: entry.terminal,
-      ...(entry.finalPhase !== undefined && { finalPhase: entry.finalPhase }),
-      ...(entry.failure !== undefined && { failure: entry.failure }),
-      ...(entry.podIP !== undefined && { podIP: entry.podIP }),
+      ...this.#view(entry),
       transitions: Object.fromEntries(entry.transitions),
     });
   }
@@ -700,5 +684,61 @@ export class PodSupervisor {
         }
       }
     }
+  }
+}
+
+/**
+ * The `PodRuntime` methods every runtime answers from its `PodSupervisor`. A runtime extends it,
+ * sets `supervisor` in its constructor (with its own `ContainerDriver`), and overrides what it does
+ * beyond the supervisor (persisting state, serving metrics).
+ */
+export abstract class SupervisedRuntime implements PodRuntime {
+  abstract readonly runtimeClass: string;
+  protected abstract readonly supervisor: PodSupervisor;
+
+  start(pod: V1Pod, inputs: PodInputs): void {
+    this.supervisor.start(pod, inputs);
+  }
+
+  status(uid: string): V1PodStatus | undefined {
+    return this.supervisor.status(uid);
+  }
+
+  onChange(listener: (uid: string) => void): () => void {
+    return this.supervisor.onChange(listener);
+  }
+
+  logs(
+    uid: string,
+    container: string,
+    options: LogOptions,
+    out: Writable,
+    signal: AbortSignal,
+  ): Promise<void> {
+    return this.supervisor.logs(uid, container, options, out, signal);
+  }
+
+  stop(uid: string, gracePeriodSeconds?: number): Promise<void> {
+    return this.supervisor.stop(uid, gracePeriodSeconds);
+  }
+
+  remove(uid: string): Promise<void> {
+    return this.supervisor.remove(uid);
+  }
+
+  uids(): string[] {
+    return this.supervisor.uids();
+  }
+
+  metricsUrl(_uid: string): string | undefined {
+    return undefined;
+  }
+
+  close(gracePeriodSeconds?: number): Promise<void> {
+    return this.supervisor.close(gracePeriodSeconds);
+  }
+
+  closeNow(): void {
+    this.supervisor.closeNow();
   }
 }

@@ -6,14 +6,13 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import type { V1Container, V1Pod } from '@kubernetes/client-node';
-import { systemClock } from '../../runtime/queue.ts';
+import { systemClock } from '../../base/clock.ts';
 import {
   containerOf,
-  contractPodMeta,
+  contractPod,
   podRuntimeContract,
   readLogs,
   waitForStatus,
-  type ContainerBehaviour,
   type PodBehaviour,
 } from './pod-runtime.contract.ts';
 import type { CrashLoopBackoff, PodInputs } from './pod-runtime.ts';
@@ -51,43 +50,16 @@ function quote(text: string): string {
 
 /** The contract's behaviours as shell scripts; a container that runs until stopped exits 0 on SIGTERM. */
 function processPod(behaviour: PodBehaviour): V1Pod {
-  const container = (c: ContainerBehaviour): V1Container => {
+  const pod = contractPod(behaviour, (c, base) => {
     const lines = (c.output ?? []).map((line) => `echo ${quote(line)}`);
     // the trap comes first, so once the output shows, SIGTERM ends the container with 0
     const script =
       c.exitAfterMs === undefined
         ? ['trap "exit 0" TERM', ...lines, 'while :; do sleep 1 & wait $!; done']
         : [...lines, `sleep ${c.exitAfterMs / 1000}`, `exit ${c.exitCode ?? 0}`];
-    return {
-      name: c.name,
-      image: `registry.example/${c.name}:1.0`,
-      command: ['sh', '-c', script.join('\n')],
-      ...(c.configMapEnv === true && {
-        env: [{ name: 'VALUE', valueFrom: { configMapKeyRef: { name: 'config', key: 'key' } } }],
-      }),
-      ...(behaviour.configMapVolume === true && { volumeMounts: [{ name: 'files', mountPath: '/files' }] }),
-    };
-  };
-  return {
-    metadata: contractPodMeta(behaviour),
-    spec: {
-      runtimeClassName: 'process',
-      restartPolicy: behaviour.restartPolicy ?? 'Always',
-      containers: behaviour.containers.map(container),
-      ...(behaviour.initContainers !== undefined && {
-        initContainers: behaviour.initContainers.map(container),
-      }),
-      ...(behaviour.activeDeadlineSeconds !== undefined && {
-        activeDeadlineSeconds: behaviour.activeDeadlineSeconds,
-      }),
-      ...(behaviour.terminationGracePeriodSeconds !== undefined && {
-        terminationGracePeriodSeconds: behaviour.terminationGracePeriodSeconds,
-      }),
-      ...(behaviour.configMapVolume === true && {
-        volumes: [{ name: 'files', configMap: { name: 'files' } }],
-      }),
-    },
-  };
+    return { ...base, command: ['sh', '-c', script.join('\n')] };
+  });
+  return { ...pod, spec: { ...pod.spec!, runtimeClassName: 'process' } };
 }
 
 function newRuntime(root = tempDir('keelson-process-'), backoff?: CrashLoopBackoff): ProcessRuntime {

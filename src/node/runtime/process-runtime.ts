@@ -26,17 +26,17 @@ import {
 } from 'node:fs';
 import { cpus, totalmem, constants as osConstants } from 'node:os';
 import { delimiter, isAbsolute, join, resolve } from 'node:path';
-import type { Writable } from 'node:stream';
-import type { V1Pod, V1PodStatus } from '@kubernetes/client-node';
+import type { V1Pod } from '@kubernetes/client-node';
 import { KeelsonError } from '../../base/errors.ts';
+import type { Clock } from '../../base/clock.ts';
 import type { Logger } from '../../runtime/controller.ts';
-import type { Clock } from '../../runtime/queue.ts';
 import { ContainerLog, FileLogStore } from './container-log.ts';
 import { containerEnvironment, expandCommand } from './environment.ts';
-import type { LogOptions, PodInputs, PodRuntime, PodRuntimeDeps } from './pod-runtime.ts';
+import type { PodInputs, PodRuntimeDeps } from './pod-runtime.ts';
 import {
   ContainerWaitingError,
   PodSupervisor,
+  SupervisedRuntime,
   type ContainerDriver,
   type ContainerLaunch,
   type PodSnapshot,
@@ -200,8 +200,9 @@ class FailedStart implements RunningContainer {
   }
 }
 
-export class ProcessRuntime implements PodRuntime {
+export class ProcessRuntime extends SupervisedRuntime {
   readonly runtimeClass = 'process';
+  protected readonly supervisor: PodSupervisor;
   readonly #root: string;
   readonly #clock: Clock;
   readonly #log: Logger;
@@ -211,7 +212,6 @@ export class ProcessRuntime implements PodRuntime {
   readonly #groups = new Map<string, GroupRecord>();
   #persistQueued: NodeJS.Immediate | undefined;
   readonly #volumes = new Map<string, Map<string, string>>();
-  readonly #supervisor: PodSupervisor;
   readonly #allocatable = { cpu: Math.max(1, cpus().length), memory: totalmem(), 'ephemeral-storage': 0 };
 
   /**
@@ -219,6 +219,7 @@ export class ProcessRuntime implements PodRuntime {
    * Throws when setpriv is missing or the platform is not Linux.
    */
   constructor(deps: ProcessRuntimeDeps) {
+    super();
     if (process.platform !== 'linux') {
       throw new KeelsonError(
         'KEELSON_UNAVAILABLE',
@@ -231,7 +232,7 @@ export class ProcessRuntime implements PodRuntime {
     this.#path = deps.path ?? process.env['PATH'] ?? '/usr/local/bin:/usr/bin:/bin';
     this.#setpriv = findSetpriv(deps.setpriv, this.#path);
     mkdirSync(join(this.#root, 'pods'), { recursive: true });
-    this.#supervisor = new PodSupervisor({
+    this.supervisor = new PodSupervisor({
       clock: deps.clock,
       log: deps.log,
       ...(deps.backoff !== undefined && { backoff: deps.backoff }),
@@ -241,52 +242,18 @@ export class ProcessRuntime implements PodRuntime {
     this.#recover();
   }
 
-  start(pod: V1Pod, inputs: PodInputs): void {
-    this.#supervisor.start(pod, inputs);
-  }
-
-  status(uid: string): V1PodStatus | undefined {
-    return this.#supervisor.status(uid);
-  }
-
-  onChange(listener: (uid: string) => void): () => void {
-    return this.#supervisor.onChange(listener);
-  }
-
-  logs(
-    uid: string,
-    container: string,
-    options: LogOptions,
-    out: Writable,
-    signal: AbortSignal,
-  ): Promise<void> {
-    return this.#supervisor.logs(uid, container, options, out, signal);
-  }
-
-  stop(uid: string, gracePeriodSeconds?: number): Promise<void> {
-    return this.#supervisor.stop(uid, gracePeriodSeconds);
-  }
-
-  async remove(uid: string): Promise<void> {
-    await this.#supervisor.remove(uid);
+  override async remove(uid: string): Promise<void> {
+    await super.remove(uid);
     this.#persist();
   }
 
-  uids(): string[] {
-    return this.#supervisor.uids();
-  }
-
-  metricsUrl(): string | undefined {
-    return undefined;
-  }
-
-  async close(gracePeriodSeconds?: number): Promise<void> {
-    await this.#supervisor.close(gracePeriodSeconds);
+  override async close(gracePeriodSeconds?: number): Promise<void> {
+    await super.close(gracePeriodSeconds);
     this.#persist();
   }
 
-  closeNow(): void {
-    this.#supervisor.closeNow();
+  override closeNow(): void {
+    super.closeNow();
     this.#persist();
   }
 
@@ -397,7 +364,7 @@ export class ProcessRuntime implements PodRuntime {
       pgid: child.pid,
     };
     this.#groups.set(launch.containerID, group);
-    this.#journal({ started: group, pod: this.#supervisor.snapshot(uid) });
+    this.#journal({ started: group, pod: this.supervisor.snapshot(uid) });
     launch.setReady(true);
     return new ProcessContainer(child, this.#clock, launch, () => {
       this.#groups.delete(launch.containerID);
@@ -445,8 +412,8 @@ export class ProcessRuntime implements PodRuntime {
       pods: {},
       groups: [...this.#groups.values()],
     };
-    for (const uid of this.#supervisor.uids()) {
-      const snapshot = this.#supervisor.snapshot(uid);
+    for (const uid of this.supervisor.uids()) {
+      const snapshot = this.supervisor.snapshot(uid);
       if (snapshot !== undefined) state.pods[uid] = snapshot;
     }
     const temporary = `${this.#statePath()}.tmp`;
@@ -492,9 +459,9 @@ export class ProcessRuntime implements PodRuntime {
       if (bootId === this.#bootId) {
         for (const group of groups.values()) this.#killLeftovers(group);
       }
-      for (const snapshot of pods.values()) this.#supervisor.restore(snapshot);
+      for (const snapshot of pods.values()) this.supervisor.restore(snapshot);
     }
-    const known = new Set(this.#supervisor.uids());
+    const known = new Set(this.supervisor.uids());
     for (const entry of readdirSync(join(this.#root, 'pods'))) {
       if (!known.has(entry)) rmSync(join(this.#root, 'pods', entry), { recursive: true, force: true });
     }

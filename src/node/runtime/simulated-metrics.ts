@@ -15,8 +15,8 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Clock } from '../../base/clock.ts';
 import type { Logger } from '../../runtime/controller.ts';
-import type { Clock } from '../../runtime/queue.ts';
 
 /** What `sim.keelson.dev/metrics` asks for. */
 export interface MetricsSpec {

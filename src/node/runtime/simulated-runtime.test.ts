@@ -1,14 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { V1Container, V1Pod } from '@kubernetes/client-node';
-import { systemClock } from '../../runtime/queue.ts';
+import type { V1Pod } from '@kubernetes/client-node';
+import { systemClock } from '../../base/clock.ts';
 import { ManualClock } from './manual-clock.ts';
 import {
   containerOf,
-  contractPodMeta,
+  contractPod,
   podRuntimeContract,
   readLogs,
-  type ContainerBehaviour,
   type PodBehaviour,
 } from './pod-runtime.contract.ts';
 import { SimulatedMetricsServer } from './simulated-metrics.ts';
@@ -16,39 +15,18 @@ import { SimulatedRuntime } from './simulated-runtime.ts';
 
 const quiet = (): void => {};
 
+/** The contract's behaviours as `sim.keelson.dev/` annotations. */
 function simulatedPod(behaviour: PodBehaviour): V1Pod {
   const annotations: Record<string, string> = {};
-  const container = (c: ContainerBehaviour): V1Container => {
+  const pod = contractPod(behaviour, (c, base) => {
     if (c.output !== undefined) annotations[`sim.keelson.dev/log.${c.name}`] = c.output.join('\n');
     if (c.exitAfterMs !== undefined) {
       annotations[`sim.keelson.dev/exit-after.${c.name}`] = `${c.exitAfterMs}ms`;
       annotations[`sim.keelson.dev/exit-code.${c.name}`] = String(c.exitCode ?? 0);
     }
-    return {
-      name: c.name,
-      image: `registry.example/${c.name}:1.0`,
-      ...(c.configMapEnv === true && {
-        env: [{ name: 'VALUE', valueFrom: { configMapKeyRef: { name: 'config', key: 'key' } } }],
-      }),
-      ...(behaviour.configMapVolume === true && { volumeMounts: [{ name: 'files', mountPath: '/files' }] }),
-    };
-  };
-  return {
-    metadata: { ...contractPodMeta(behaviour), annotations },
-    spec: {
-      restartPolicy: behaviour.restartPolicy ?? 'Always',
-      containers: behaviour.containers.map(container),
-      ...(behaviour.initContainers !== undefined && {
-        initContainers: behaviour.initContainers.map(container),
-      }),
-      ...(behaviour.activeDeadlineSeconds !== undefined && {
-        activeDeadlineSeconds: behaviour.activeDeadlineSeconds,
-      }),
-      ...(behaviour.configMapVolume === true && {
-        volumes: [{ name: 'files', configMap: { name: 'files' } }],
-      }),
-    },
-  };
+    return base;
+  });
+  return { ...pod, metadata: { ...pod.metadata, annotations } };
 }
 
 podRuntimeContract({

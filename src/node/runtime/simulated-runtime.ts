@@ -5,16 +5,16 @@
  * annotation is documented in docs/node-runtimes.md. Missing ConfigMaps and Secrets block a simulated
  * pod exactly as they block a real one (CreateContainerConfigError, ContainerCreating).
  */
-import type { Writable } from 'node:stream';
-import type { V1Container, V1Pod, V1PodStatus } from '@kubernetes/client-node';
-import type { Clock } from '../../runtime/queue.ts';
+import type { V1Container, V1Pod } from '@kubernetes/client-node';
+import type { Clock } from '../../base/clock.ts';
 import { ContainerLog, MemoryLogStore } from './container-log.ts';
 import { parseDuration } from './durations.ts';
 import { containerEnvironment } from './environment.ts';
-import type { LogOptions, PodInputs, PodRuntime, PodRuntimeDeps } from './pod-runtime.ts';
+import type { PodRuntimeDeps } from './pod-runtime.ts';
 import {
   ContainerWaitingError,
   PodSupervisor,
+  SupervisedRuntime,
   type ContainerDriver,
   type ContainerLaunch,
   type RunningContainer,
@@ -222,18 +222,19 @@ export interface SimulatedRuntimeDeps extends PodRuntimeDeps {
   metrics?: PodMetricsSink;
 }
 
-export class SimulatedRuntime implements PodRuntime {
+export class SimulatedRuntime extends SupervisedRuntime {
   readonly runtimeClass = 'simulated';
+  protected readonly supervisor: PodSupervisor;
   readonly #clock: Clock;
   readonly #readyAfterMs: number;
   readonly #metrics: PodMetricsSink | undefined;
-  readonly #supervisor: PodSupervisor;
 
   constructor(deps: SimulatedRuntimeDeps) {
+    super();
     this.#clock = deps.clock;
     this.#readyAfterMs = deps.readyAfterMs ?? 1000;
     this.#metrics = deps.metrics;
-    this.#supervisor = new PodSupervisor({
+    this.supervisor = new PodSupervisor({
       clock: deps.clock,
       log: deps.log,
       ...(deps.backoff !== undefined && { backoff: deps.backoff }),
@@ -241,54 +242,12 @@ export class SimulatedRuntime implements PodRuntime {
     });
   }
 
-  start(pod: V1Pod, inputs: PodInputs): void {
-    this.#supervisor.start(pod, inputs);
-  }
-
-  status(uid: string): V1PodStatus | undefined {
-    return this.#supervisor.status(uid);
-  }
-
-  onChange(listener: (uid: string) => void): () => void {
-    return this.#supervisor.onChange(listener);
-  }
-
-  logs(
-    uid: string,
-    container: string,
-    options: LogOptions,
-    out: Writable,
-    signal: AbortSignal,
-  ): Promise<void> {
-    return this.#supervisor.logs(uid, container, options, out, signal);
-  }
-
-  stop(uid: string, gracePeriodSeconds?: number): Promise<void> {
-    return this.#supervisor.stop(uid, gracePeriodSeconds);
-  }
-
-  remove(uid: string): Promise<void> {
-    return this.#supervisor.remove(uid);
-  }
-
-  uids(): string[] {
-    return this.#supervisor.uids();
-  }
-
-  metricsUrl(uid: string): string | undefined {
-    const pod = this.#supervisor.pod(uid);
+  override metricsUrl(uid: string): string | undefined {
+    const pod = this.supervisor.pod(uid);
     const annotation =
       pod?.metadata?.annotations?.[`${simulatedAnnotationPrefix}${simulatedAnnotations.metrics}`];
     if (this.#metrics === undefined || pod === undefined || annotation === undefined) return undefined;
     return this.#metrics.url(pod.metadata?.namespace ?? 'default', pod.metadata?.name ?? '');
-  }
-
-  close(gracePeriodSeconds?: number): Promise<void> {
-    return this.#supervisor.close(gracePeriodSeconds);
-  }
-
-  closeNow(): void {
-    this.#supervisor.closeNow();
   }
 
   #driver(): ContainerDriver {

@@ -65,21 +65,29 @@ function checkRelative(path: string, what: string): string {
   return normal;
 }
 
+/**
+ * The files of a configMap or secret volume source: every key, or the `items` it names. A missing
+ * object or key fails the mount unless the source is optional.
+ */
 function keyFiles(
   volume: string,
   kind: 'configmap' | 'secret',
-  data: Record<string, Buffer>,
-  items: readonly V1KeyToPath[] | undefined,
+  sourceName: string,
+  source: { items?: readonly V1KeyToPath[] | undefined; optional?: boolean | undefined },
   mode: number,
-  optional: boolean,
+  inputs: PodInputs,
 ): Map<string, FileContent> {
+  const optional = source.optional === true;
+  const data = kind === 'configmap' ? configMapBytes(inputs, sourceName) : secretBytes(inputs, sourceName);
+  if (data === undefined && !optional) throw mountError(volume, `${kind} "${sourceName}" not found`);
   const files = new Map<string, FileContent>();
-  if (items === undefined || items.length === 0) {
-    for (const [key, value] of Object.entries(data)) files.set(key, { data: value, mode });
+  const items = source.items ?? [];
+  if (items.length === 0) {
+    for (const [key, value] of Object.entries(data ?? {})) files.set(key, { data: value, mode });
     return files;
   }
   for (const item of items) {
-    const value = data[item.key];
+    const value = data?.[item.key];
     if (value === undefined) {
       if (optional) continue;
       throw mountError(
@@ -175,37 +183,13 @@ function volumeContent(volume: V1Volume, context: Omit<EnvironmentContext, 'cont
   if (volume.emptyDir !== undefined) return { kind: 'dir' };
   if (volume.configMap !== undefined) {
     const source = volume.configMap;
-    const data = configMapBytes(inputs, source.name ?? '');
-    if (data === undefined && source.optional !== true)
-      throw mountError(name, `configmap "${source.name ?? ''}" not found`);
-    return {
-      kind: 'files',
-      files: keyFiles(
-        name,
-        'configmap',
-        data ?? {},
-        source.items,
-        source.defaultMode ?? defaultMode,
-        source.optional === true,
-      ),
-    };
+    const mode = source.defaultMode ?? defaultMode;
+    return { kind: 'files', files: keyFiles(name, 'configmap', source.name ?? '', source, mode, inputs) };
   }
   if (volume.secret !== undefined) {
     const source = volume.secret;
-    const data = secretBytes(inputs, source.secretName ?? '');
-    if (data === undefined && source.optional !== true)
-      throw mountError(name, `secret "${source.secretName ?? ''}" not found`);
-    return {
-      kind: 'files',
-      files: keyFiles(
-        name,
-        'secret',
-        data ?? {},
-        source.items,
-        source.defaultMode ?? defaultMode,
-        source.optional === true,
-      ),
-    };
+    const mode = source.defaultMode ?? defaultMode;
+    return { kind: 'files', files: keyFiles(name, 'secret', source.secretName ?? '', source, mode, inputs) };
   }
   if (volume.downwardAPI !== undefined) {
     return {
@@ -224,31 +208,9 @@ function volumeContent(volume: V1Volume, context: Omit<EnvironmentContext, 'cont
     for (const source of volume.projected.sources ?? []) {
       let part = new Map<string, FileContent>();
       if (source.configMap !== undefined) {
-        const data = configMapBytes(inputs, source.configMap.name ?? '');
-        if (data === undefined && source.configMap.optional !== true) {
-          throw mountError(name, `configmap "${source.configMap.name ?? ''}" not found`);
-        }
-        part = keyFiles(
-          name,
-          'configmap',
-          data ?? {},
-          source.configMap.items,
-          mode,
-          source.configMap.optional === true,
-        );
+        part = keyFiles(name, 'configmap', source.configMap.name ?? '', source.configMap, mode, inputs);
       } else if (source.secret !== undefined) {
-        const data = secretBytes(inputs, source.secret.name ?? '');
-        if (data === undefined && source.secret.optional !== true) {
-          throw mountError(name, `secret "${source.secret.name ?? ''}" not found`);
-        }
-        part = keyFiles(
-          name,
-          'secret',
-          data ?? {},
-          source.secret.items,
-          mode,
-          source.secret.optional === true,
-        );
+        part = keyFiles(name, 'secret', source.secret.name ?? '', source.secret, mode, inputs);
       } else if (source.downwardAPI !== undefined) {
         part = downwardFiles(name, source.downwardAPI.items, mode, context);
       } else if (source.serviceAccountToken !== undefined) {

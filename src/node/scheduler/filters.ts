@@ -4,6 +4,8 @@
  * NodeAffinity (nodeSelector and required node affinity), NodeResourcesFit (pods, cpu, memory).
  * A node that is not Ready carries the taint the node lifecycle controller would add
  * (`node.kubernetes.io/not-ready` or `…/unreachable`, NoSchedule), so tolerating it works as in kube.
+ * The taint, toleration and node-affinity matching (kube's component-helpers) is also what the
+ * DaemonSet controller decides placement with.
  */
 import type { KubeObject } from '../../api/meta.ts';
 import { parseQuantity } from '../../api/validation/quantity.ts';
@@ -16,7 +18,8 @@ export interface Taint {
 
 export interface Toleration {
   key?: string;
-  operator?: 'Exists' | 'Equal';
+  /** Empty means Equal. */
+  operator?: '' | 'Exists' | 'Equal';
   value?: string;
   effect?: '' | 'NoSchedule' | 'PreferNoSchedule' | 'NoExecute';
   tolerationSeconds?: number;
@@ -156,27 +159,37 @@ export function effectiveTaints(node: Node): Taint[] {
   return taints;
 }
 
-/** v1helper.ToleratesTaint. */
+/** v1.Toleration.ToleratesTaint. */
 export function toleratesTaint(toleration: Toleration, taint: Taint): boolean {
   if (toleration.effect && toleration.effect !== taint.effect) return false;
-  if ((toleration.key ?? '') !== '' && toleration.key !== taint.key) return false;
+  if (toleration.key && toleration.key !== taint.key) return false;
   switch (toleration.operator ?? 'Equal') {
-    case 'Exists':
-      return true;
+    case '':
     case 'Equal':
       return (toleration.value ?? '') === (taint.value ?? '');
+    case 'Exists':
+      return true;
     default:
       return false;
   }
 }
 
-/** The first NoSchedule/NoExecute taint no toleration covers. */
-export function untoleratedTaint(taints: Taint[], tolerations: Toleration[]): Taint | undefined {
-  return taints.find(
-    (t) =>
-      (t.effect === 'NoSchedule' || t.effect === 'NoExecute') &&
-      !tolerations.some((x) => toleratesTaint(x, t)),
-  );
+function isNoScheduleOrNoExecute(taint: Taint): boolean {
+  return taint.effect === 'NoSchedule' || taint.effect === 'NoExecute';
+}
+
+/** The first taint with an effect `filter` accepts (default NoSchedule and NoExecute) that no toleration covers. */
+export function untoleratedTaint(
+  taints: Taint[],
+  tolerations: Toleration[],
+  filter: (taint: Taint) => boolean = isNoScheduleOrNoExecute,
+): Taint | undefined {
+  return taints.find((taint) => filter(taint) && !tolerations.some((t) => toleratesTaint(t, taint)));
+}
+
+/** An integer label value as Go's strconv.ParseInt reads it; undefined when it is not one. */
+function parseInteger(text: string | undefined): number | undefined {
+  return text !== undefined && /^[+-]?\d+$/.test(text) ? Number(text) : undefined;
 }
 
 function matchesRequirement(value: string | undefined, requirement: NodeSelectorRequirement): boolean {
@@ -192,10 +205,9 @@ function matchesRequirement(value: string | undefined, requirement: NodeSelector
       return value === undefined;
     case 'Gt':
     case 'Lt': {
-      if (value === undefined || values.length !== 1) return false;
-      const have = Number.parseInt(value, 10);
-      const want = Number.parseInt(values[0]!, 10);
-      if (Number.isNaN(have) || Number.isNaN(want)) return false;
+      const have = parseInteger(value);
+      const want = values.length === 1 ? parseInteger(values[0]) : undefined;
+      if (have === undefined || want === undefined) return false;
       return requirement.operator === 'Gt' ? have > want : have < want;
     }
     default:

@@ -4,14 +4,15 @@
  * gets `PodScheduled=False` (reason Unschedulable, kube's `0/N nodes are available: …` message) and
  * a FailedScheduling event, and is tried again when nodes or placed pods change.
  */
+import { rfc3339 } from '../../base/time.ts';
 import type { KubeClient } from '../../runtime/client.ts';
 import { isConflict, isNotFound, resourcePath } from '../../runtime/client.ts';
 import type { Informer } from '../../runtime/informer.ts';
 import { keyOf } from '../../runtime/informer.ts';
 import type { Logger, Reconciler, Request, Result } from '../../runtime/controller.ts';
 import { TerminalError, requestKey } from '../../runtime/controller.ts';
+import type { EventRecorder } from '../../runtime/events.ts';
 import type { NodeClock } from '../context.ts';
-import { rfc3339, type EventRecorder } from '../kubelet/events.ts';
 import type { SchedulerCache } from './cache.ts';
 import type { PodCondition, RuntimeClassScheduling, SchedulingPod } from './filters.ts';
 import { effectiveSpec, filterNode, fitErrorMessage, podRequests, scoreNode } from './filters.ts';

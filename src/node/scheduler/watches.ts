@@ -6,8 +6,8 @@
  */
 import { Controller } from '../../runtime/controller.ts';
 import { keyOf, splitKey } from '../../runtime/informer.ts';
+import { EventRecorder } from '../../runtime/events.ts';
 import type { NodeContext } from '../context.ts';
-import { EventRecorder } from '../kubelet/events.ts';
 import { SchedulerCache, occupiesNode } from './cache.ts';
 import type { Node, SchedulingPod } from './filters.ts';
 import { builtinRuntimeClasses } from './filters.ts';

@@ -6,14 +6,15 @@
  * limits, and asks to be woken at the next scheduled time. Time comes from the injected clock.
  */
 import type { KubeObject } from '../../../api/meta.ts';
+import { parseTime, rfc3339 } from '../../../base/time.ts';
 import type { KubeClient } from '../../../runtime/client.ts';
-import { isAlreadyExists, isConflict, isNotFound } from '../../../runtime/client.ts';
+import { isAlreadyExists, isConflict, isNotFound, refOf } from '../../../runtime/client.ts';
 import type { Logger, Reconciler, Request, Result } from '../../../runtime/controller.ts';
 import { requestKey } from '../../../runtime/controller.ts';
 import type { Informer } from '../../../runtime/informer.ts';
 import { keyOf } from '../../../runtime/informer.ts';
-import type { NodeClock } from '../../context.ts';
-import { parseTime, rfc3339, type EventSink } from '../job/events.ts';
+import type { EventSink } from '../../../runtime/events.ts';
+import type { NodeClock, ReconcilerDeps } from '../../context.ts';
 import { finishedType, type Job } from '../job/reconciler.ts';
 import { controllerRef, isControlledBy } from '../pods.ts';
 import {
@@ -101,11 +102,7 @@ function byStartTime(a: Job, b: Job): number {
   return (sa ?? 0) - (sb ?? 0);
 }
 
-export interface CronJobReconcilerDeps {
-  client: KubeClient;
-  clock: NodeClock;
-  log: Logger;
-  events: EventSink;
+export interface CronJobReconcilerDeps extends ReconcilerDeps {
   cronJobs: Informer<CronJob>;
   jobs: Informer<Job>;
 }
@@ -441,13 +438,4 @@ export class CronJobReconciler implements Reconciler {
     this.#warned.add(key);
     this.#events.event(cronJob, 'Warning', reason, message);
   }
-}
-
-function refOf(object: KubeObject): { apiVersion: string; kind: string; namespace: string; name: string } {
-  return {
-    apiVersion: object.apiVersion,
-    kind: object.kind,
-    namespace: object.metadata.namespace ?? 'default',
-    name: object.metadata.name ?? '',
-  };
 }

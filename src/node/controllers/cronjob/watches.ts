@@ -1,6 +1,5 @@
 import { Controller } from '../../../runtime/controller.ts';
-import type { NodeContext } from '../../context.ts';
-import { EventRecorder } from '../job/events.ts';
+import { reconcilerDeps, type NodeContext } from '../../context.ts';
 import type { Job } from '../job/reconciler.ts';
 import { byControllerUid } from '../pods.ts';
 import { CronJobReconciler, type CronJob } from './reconciler.ts';
@@ -14,10 +13,7 @@ export function cronJobController(ctx: NodeContext): Controller {
   const jobs = ctx.informers.for<Job>('batch/v1', 'Job');
   jobs.addIndex('controller-uid', byControllerUid);
   const reconciler = new CronJobReconciler({
-    client: ctx.client,
-    clock: ctx.clock,
-    log: ctx.log,
-    events: new EventRecorder(ctx, 'cronjob-controller'),
+    ...reconcilerDeps(ctx, 'cronjob-controller'),
     cronJobs,
     jobs,
   });

@@ -11,13 +11,8 @@ import { Manager } from '../../../runtime/controller.ts';
 import { InformerFactory } from '../../../runtime/informer.ts';
 import type { NodeContext } from '../../context.ts';
 import { isPodReady, type Pod } from '../pods.ts';
-import {
-  nodeShouldRunDaemonPod,
-  targetNodeName,
-  type DaemonSet,
-  type Node,
-  type PodSpec,
-} from './reconciler.ts';
+import type { Node, Taint } from '../../scheduler/filters.ts';
+import { nodeShouldRunDaemonPod, targetNodeName, type DaemonSet, type PodSpec } from './reconciler.ts';
 import { daemonSetController } from './watches.ts';
 
 let server: ServerProcess;
@@ -193,7 +188,7 @@ test('required node affinity picks nodes; a node that stops matching loses its p
 
 test('nodeShouldRunDaemonPod: an untolerated NoSchedule taint stops new pods but not running ones', () => {
   const ds = daemonSet('x');
-  const tainted = (effect: string) => node('t', {}, { taints: [{ key: 'k', value: 'v', effect }] });
+  const tainted = (effect: Taint['effect']) => node('t', {}, { taints: [{ key: 'k', value: 'v', effect }] });
   assert.deepEqual(nodeShouldRunDaemonPod(tainted('NoSchedule'), ds), {
     shouldRun: false,
     shouldContinueRunning: true,

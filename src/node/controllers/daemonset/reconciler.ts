@@ -7,56 +7,47 @@
  */
 import type { KubeObject } from '../../../api/meta.ts';
 import type { KubeClient } from '../../../runtime/client.ts';
-import { isAlreadyExists, isConflict, isNotFound } from '../../../runtime/client.ts';
+import { isConflict, isNotFound, refOf } from '../../../runtime/client.ts';
 import type { Logger, Reconciler, Request, Result } from '../../../runtime/controller.ts';
 import { requestKey } from '../../../runtime/controller.ts';
 import type { Informer } from '../../../runtime/informer.ts';
 import { keyOf } from '../../../runtime/informer.ts';
-import type { NodeClock } from '../../context.ts';
+import type { EventSink } from '../../../runtime/events.ts';
+import type { NodeClock, ReconcilerDeps } from '../../context.ts';
+import {
+  matchesNodeAffinity,
+  untoleratedTaint,
+  type Node,
+  type NodeSelectorTerm,
+  type SchedulingPodSpec,
+  type Toleration,
+} from '../../scheduler/filters.ts';
 import type { Expectations } from '../expectations.ts';
-import type { EventSink } from '../job/events.ts';
 import {
   canonicalJson,
   computeHash,
-  controllerRef,
-  isControlledBy,
   isPodAvailable,
   isPodReady,
   podFromTemplate,
+  podRef,
   type Pod,
   type PodTemplate,
 } from '../pods.ts';
+import {
+  byRevision,
+  createRevision,
+  newRevision,
+  nextRevisionNumber,
+  revisionsOf,
+  templatePatch,
+  type ControllerRevision,
+} from '../revisions.ts';
 
 /** On pods and revisions: the hash of the template revision. */
 export const revisionHashLabel = 'controller-revision-hash';
 /** On pods: the DaemonSet's template generation (deprecated in kube, still written). */
 export const templateGenerationLabel = 'pod-template-generation';
 const templateGenerationAnnotation = 'deprecated.daemonset.template.generation';
-
-export interface Taint {
-  key: string;
-  value?: string;
-  effect: string;
-}
-
-export interface Toleration {
-  key?: string;
-  operator?: string;
-  value?: string;
-  effect?: string;
-  tolerationSeconds?: number;
-}
-
-export interface NodeSelectorRequirement {
-  key: string;
-  operator: string;
-  values?: string[];
-}
-
-export interface NodeSelectorTerm {
-  matchExpressions?: NodeSelectorRequirement[];
-  matchFields?: NodeSelectorRequirement[];
-}
 
 export interface Affinity {
   nodeAffinity?: {
@@ -66,17 +57,11 @@ export interface Affinity {
   [key: string]: unknown;
 }
 
-export interface PodSpec {
-  nodeName?: string;
-  nodeSelector?: Record<string, string>;
+/** A daemon pod's spec: what placement reads (as the scheduler reads it), and the rest passed through. */
+export interface PodSpec extends SchedulingPodSpec {
   affinity?: Affinity;
-  tolerations?: Toleration[];
   hostNetwork?: boolean;
   [key: string]: unknown;
-}
-
-export interface Node extends KubeObject {
-  spec?: { taints?: Taint[]; unschedulable?: boolean; [key: string]: unknown };
 }
 
 export interface DaemonSet extends KubeObject {
@@ -111,15 +96,10 @@ export interface DaemonSetStatus {
 /** A revision name is taken by another template: retried once collisionCount is bumped. */
 export class RevisionCollisionError extends Error {
   readonly code = 'KEELSON_REVISION_COLLISION';
-  constructor(message: string, cause: unknown) {
-    super(message, { cause });
+  constructor(message: string) {
+    super(message);
     this.name = 'RevisionCollisionError';
   }
-}
-
-export interface ControllerRevision extends KubeObject {
-  data?: unknown;
-  revision: number;
 }
 
 /** kube's AddOrUpdateDaemonPodTolerations: daemon pods survive node problems and cordons. */
@@ -150,74 +130,6 @@ export function withDaemonTolerations(spec: PodSpec): Toleration[] {
   return tolerations;
 }
 
-/** v1.Toleration.ToleratesTaint. */
-export function toleratesTaint(toleration: Toleration, taint: Taint): boolean {
-  if (toleration.effect && toleration.effect !== taint.effect) return false;
-  if (toleration.key && toleration.key !== taint.key) return false;
-  switch (toleration.operator ?? 'Equal') {
-    case '':
-    case 'Equal':
-      return (toleration.value ?? '') === (taint.value ?? '');
-    case 'Exists':
-      return true;
-    default:
-      return false;
-  }
-}
-
-/** The first taint with an effect `filter` accepts that no toleration tolerates. */
-export function untoleratedTaint(
-  taints: Taint[],
-  tolerations: Toleration[],
-  filter: (taint: Taint) => boolean,
-): Taint | undefined {
-  return taints.find((taint) => filter(taint) && !tolerations.some((t) => toleratesTaint(t, taint)));
-}
-
-function requirementMatches(requirement: NodeSelectorRequirement, value: string | undefined): boolean {
-  const values = requirement.values ?? [];
-  switch (requirement.operator) {
-    case 'In':
-      return value !== undefined && values.includes(value);
-    case 'NotIn':
-      return value === undefined || !values.includes(value);
-    case 'Exists':
-      return value !== undefined;
-    case 'DoesNotExist':
-      return value === undefined;
-    case 'Gt':
-    case 'Lt': {
-      if (value === undefined || values.length !== 1 || !/^-?\d+$/.test(value)) return false;
-      const have = Number(value);
-      const want = Number(values[0]);
-      return requirement.operator === 'Gt' ? have > want : have < want;
-    }
-    default:
-      return false;
-  }
-}
-
-function termMatches(term: NodeSelectorTerm, node: Node): boolean {
-  const expressions = term.matchExpressions ?? [];
-  const fields = term.matchFields ?? [];
-  if (expressions.length === 0 && fields.length === 0) return false;
-  const labels = node.metadata.labels ?? {};
-  return (
-    expressions.every((r) =>
-      requirementMatches(r, Object.hasOwn(labels, r.key) ? labels[r.key] : undefined),
-    ) && fields.every((r) => r.key === 'metadata.name' && requirementMatches(r, node.metadata.name))
-  );
-}
-
-/** nodeaffinity.GetRequiredNodeAffinity(pod).Match(node): nodeSelector and required node affinity. */
-export function nodeMatches(spec: PodSpec, node: Node): boolean {
-  const labels = node.metadata.labels ?? {};
-  for (const [k, v] of Object.entries(spec.nodeSelector ?? {})) if (labels[k] !== v) return false;
-  const required = spec.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution;
-  if (!required) return true;
-  return required.nodeSelectorTerms.some((term) => termMatches(term, node));
-}
-
 /**
  * kube's NodeShouldRunDaemonPod: whether a daemon pod should be placed on `node`, and whether one
  * already there may keep running (an untolerated NoSchedule taint stops new pods, not old ones).
@@ -229,14 +141,10 @@ export function nodeShouldRunDaemonPod(
   const spec = (ds.spec.template.spec ?? {}) as PodSpec;
   if (spec.nodeName && spec.nodeName !== node.metadata.name)
     return { shouldRun: false, shouldContinueRunning: false };
-  if (!nodeMatches(spec, node)) return { shouldRun: false, shouldContinueRunning: false };
+  if (!matchesNodeAffinity(node, spec)) return { shouldRun: false, shouldContinueRunning: false };
   const tolerations = withDaemonTolerations(spec);
   const taints = node.spec?.taints ?? [];
-  const blocking = untoleratedTaint(
-    taints,
-    tolerations,
-    (t) => t.effect === 'NoSchedule' || t.effect === 'NoExecute',
-  );
+  const blocking = untoleratedTaint(taints, tolerations);
   if (!blocking) return { shouldRun: true, shouldContinueRunning: true };
   const evicting = untoleratedTaint(taints, tolerations, (t) => t.effect === 'NoExecute');
   return { shouldRun: false, shouldContinueRunning: evicting === undefined };
@@ -276,10 +184,6 @@ export function scaledValue(value: number | string | undefined, total: number): 
   return Number.isInteger(n) ? n : 0;
 }
 
-function templatePatch(template: PodTemplate): Record<string, unknown> {
-  return { spec: { template: { ...structuredClone(template), $patch: 'replace' } } };
-}
-
 function templateGeneration(ds: DaemonSet): string | undefined {
   return ds.metadata.annotations?.[templateGenerationAnnotation];
 }
@@ -305,11 +209,7 @@ function byCreationAndPhase(a: Pod, b: Pod): number {
   return running(a) - running(b) || byCreation(a, b);
 }
 
-export interface DaemonSetReconcilerDeps {
-  client: KubeClient;
-  clock: NodeClock;
-  log: Logger;
-  events: EventSink;
+export interface DaemonSetReconcilerDeps extends ReconcilerDeps {
   daemonSets: Informer<DaemonSet>;
   nodes: Informer<Node>;
   pods: Informer<Pod>;
@@ -398,13 +298,11 @@ export class DaemonSetReconciler implements Reconciler {
   ): Promise<{ current: ControllerRevision; old: ControllerRevision[] }> {
     const data = templatePatch(ds.spec.template);
     const wanted = canonicalJson(data);
-    const histories = this.#revisions
-      .byIndex('controller-uid', ds.metadata.uid ?? '')
-      .filter((r) => r.metadata.namespace === ds.metadata.namespace);
     const matching: ControllerRevision[] = [];
     const old: ControllerRevision[] = [];
-    for (const history of histories) (canonicalJson(history.data) === wanted ? matching : old).push(history);
-    const next = old.reduce((max, r) => Math.max(max, r.revision), 0) + 1;
+    for (const history of revisionsOf(this.#revisions, ds))
+      (canonicalJson(history.data) === wanted ? matching : old).push(history);
+    const next = nextRevisionNumber(old);
     if (matching.length === 0) return { current: await this.#snapshot(ds, data, next), old };
     matching.sort((a, b) => b.revision - a.revision);
     let current = matching[0]!;
@@ -418,36 +316,24 @@ export class DaemonSetReconciler implements Reconciler {
   async #snapshot(ds: DaemonSet, data: unknown, revision: number): Promise<ControllerRevision> {
     const collisionCount = ds.status?.collisionCount;
     const hash = computeHash(ds.spec.template, collisionCount);
-    const history: ControllerRevision = {
-      apiVersion: 'apps/v1',
-      kind: 'ControllerRevision',
-      metadata: {
-        name: `${ds.metadata.name ?? ''}-${hash}`,
-        namespace: ds.metadata.namespace ?? 'default',
-        labels: { ...ds.spec.template.metadata?.labels, [revisionHashLabel]: hash },
-        ...(ds.metadata.annotations && { annotations: { ...ds.metadata.annotations } }),
-        ownerReferences: [controllerRef(ds)],
-      },
+    const history = newRevision(ds, {
+      name: `${ds.metadata.name ?? ''}-${hash}`,
+      hashLabel: revisionHashLabel,
+      hash,
       data,
       revision,
-    };
-    try {
-      return await this.#client.create(history);
-    } catch (error) {
-      if (!isAlreadyExists(error)) throw error;
-      const existing = await this.#client.get<ControllerRevision>(refOf(history));
-      if (canonicalJson(existing.data) === canonicalJson(data) && isControlledBy(existing, ds))
-        return existing;
-      const live = await this.#client.get<DaemonSet>(refOf(ds));
-      if ((live.status?.collisionCount ?? 0) !== (collisionCount ?? 0))
-        throw new RevisionCollisionError(`daemonset ${keyOf(ds)}: stale collision count; retrying`, error);
-      const bumped = (collisionCount ?? 0) + 1;
-      await this.#client.patchStatus(refOf(ds), { collisionCount: bumped });
-      throw new RevisionCollisionError(
-        `daemonset ${keyOf(ds)}: hash collision; collisionCount is now ${bumped}`,
-        error,
-      );
-    }
+      annotations: ds.metadata.annotations,
+    });
+    const created = await createRevision(this.#client, ds, history);
+    if (created) return created;
+    const live = await this.#client.get<DaemonSet>(refOf(ds));
+    if ((live.status?.collisionCount ?? 0) !== (collisionCount ?? 0))
+      throw new RevisionCollisionError(`daemonset ${keyOf(ds)}: stale collision count; retrying`);
+    const bumped = (collisionCount ?? 0) + 1;
+    await this.#client.patchStatus(refOf(ds), { collisionCount: bumped });
+    throw new RevisionCollisionError(
+      `daemonset ${keyOf(ds)}: hash collision; collisionCount is now ${bumped}`,
+    );
   }
 
   /** kube's manage + podsShouldBeOnNode: creates missing daemon pods and deletes ones that must go. */
@@ -709,7 +595,7 @@ export class DaemonSetReconciler implements Reconciler {
         const h = pod.metadata.labels?.[revisionHashLabel];
         if (h) liveHashes.add(h);
       }
-    for (const history of [...old].sort((a, b) => a.revision - b.revision)) {
+    for (const history of [...old].sort(byRevision)) {
       if (toKill <= 0) break;
       if (liveHashes.has(history.metadata.labels?.[revisionHashLabel] ?? '')) continue;
       await this.#client.deleteIfExists(refOf(history));
@@ -765,22 +651,4 @@ export class DaemonSetReconciler implements Reconciler {
     }
     return status;
   }
-}
-
-function refOf(object: KubeObject): { apiVersion: string; kind: string; namespace: string; name: string } {
-  return {
-    apiVersion: object.apiVersion,
-    kind: object.kind,
-    namespace: object.metadata.namespace ?? 'default',
-    name: object.metadata.name ?? '',
-  };
-}
-
-function podRef(pod: Pod): { apiVersion: string; kind: string; namespace: string; name: string } {
-  return {
-    apiVersion: 'v1',
-    kind: 'Pod',
-    namespace: pod.metadata.namespace ?? 'default',
-    name: pod.metadata.name ?? '',
-  };
 }

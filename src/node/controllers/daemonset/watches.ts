@@ -1,11 +1,12 @@
 import type { KubeObject } from '../../../api/meta.ts';
 import { Controller, controllerOf, requestOf } from '../../../runtime/controller.ts';
 import { keyOf } from '../../../runtime/informer.ts';
-import type { NodeContext } from '../../context.ts';
+import { reconcilerDeps, type NodeContext } from '../../context.ts';
+import type { Node } from '../../scheduler/filters.ts';
 import { Expectations } from '../expectations.ts';
-import { EventRecorder } from '../job/events.ts';
 import { byControllerUid, canonicalJson, type Pod } from '../pods.ts';
-import { DaemonSetReconciler, type ControllerRevision, type DaemonSet, type Node } from './reconciler.ts';
+import type { ControllerRevision } from '../revisions.ts';
+import { DaemonSetReconciler, type DaemonSet } from './reconciler.ts';
 
 export interface DaemonSetControllerOptions {
   /** Backoff before deleting a failed daemon pod on the same node again (ms; kube: 1 s .. 15 min). */
@@ -46,10 +47,7 @@ export function daemonSetController(ctx: NodeContext, options: DaemonSetControll
     },
   });
   const reconciler = new DaemonSetReconciler({
-    client: ctx.client,
-    clock: ctx.clock,
-    log: ctx.log,
-    events: new EventRecorder(ctx, 'daemonset-controller'),
+    ...reconcilerDeps(ctx, 'daemonset-controller'),
     daemonSets,
     nodes,
     pods,

@@ -7,10 +7,9 @@
 import type { KubeObject } from '../../../api/meta.ts';
 import { semanticEqual } from '../../../api/validation/access.ts';
 import { KeelsonError } from '../../../base/errors.ts';
+import { parseTime, rfc3339 } from '../../../base/time.ts';
 import type { PodTemplate } from '../pods.ts';
 import {
-  apiTime,
-  parseTime,
   replicaFailure,
   type LabelSelector,
   type ReplicaSet,
@@ -188,8 +187,8 @@ export function equalIgnoreHash(a: PodTemplate | undefined, b: PodTemplate | und
 
 /** Oldest first; equal times by name (kube's ReplicaSetsByCreationTimestamp). */
 export function byCreation(a: KubeObject, b: KubeObject): number {
-  const ta = parseTime(a.metadata.creationTimestamp);
-  const tb = parseTime(b.metadata.creationTimestamp);
+  const ta = parseTime(a.metadata.creationTimestamp) ?? 0;
+  const tb = parseTime(b.metadata.creationTimestamp) ?? 0;
   if (ta !== tb) return ta - tb;
   const na = a.metadata.name ?? '';
   const nb = b.metadata.name ?? '';
@@ -425,7 +424,7 @@ export function newCondition(
   message: string,
   now: number,
 ): DeploymentCondition {
-  const time = apiTime(now);
+  const time = rfc3339(now);
   return { type, status, lastUpdateTime: time, lastTransitionTime: time, reason, message };
 }
 
@@ -547,5 +546,5 @@ export function deploymentTimedOut(d: Deployment, status: DeploymentStatus, now:
   if (!condition) return false;
   if (condition.reason === reasons.newReplicaSetAvailable) return false;
   if (condition.reason === reasons.progressDeadlineExceeded) return true;
-  return parseTime(condition.lastUpdateTime) + (d.spec?.progressDeadlineSeconds ?? 0) * 1000 < now;
+  return (parseTime(condition.lastUpdateTime) ?? 0) + (d.spec?.progressDeadlineSeconds ?? 0) * 1000 < now;
 }

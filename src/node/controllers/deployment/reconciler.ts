@@ -5,13 +5,14 @@
  * the Progressing/Available conditions kubectl reads.
  */
 import { semanticEqual } from '../../../api/validation/access.ts';
+import { selectorMatches } from '../../../api/validation/selectors.ts';
 import type { KubeClient } from '../../../runtime/client.ts';
 import { isAlreadyExists, isNotFound } from '../../../runtime/client.ts';
 import type { Logger, Reconciler, Request, Result } from '../../../runtime/controller.ts';
 import { controllerOf, requestKey, TerminalError } from '../../../runtime/controller.ts';
 import type { Informer } from '../../../runtime/informer.ts';
 import type { NodeClock } from '../../context.ts';
-import { computeHash, controllerRef, matchesSelector, type Pod } from '../pods.ts';
+import { computeHash, controllerRef, type Pod } from '../pods.ts';
 import { claim, controllerUidIndex, orphansIndex } from '../replicaset/controller-ref.ts';
 import {
   isEmptySelector,
@@ -481,7 +482,7 @@ class DeploymentSync {
         .byIndex(controllerUidIndex, rs.metadata.uid ?? '')
         .some(
           (pod) =>
-            matchesSelector(pod.metadata.labels, selector) &&
+            selectorMatches(selector, pod.metadata.labels) &&
             pod.status?.phase !== 'Succeeded' &&
             pod.status?.phase !== 'Failed',
         );

@@ -81,6 +81,11 @@ function imageOf(object: { spec?: { template?: { spec?: Record<string, unknown> 
   return containers?.[0]?.image ?? '';
 }
 
+/** `kubectl rollout <verb> deployment/web -n <namespace> [args…]`. */
+function rollout(verb: string, namespace: string, ...args: string[]): ReturnType<typeof kubectl> {
+  return kubectl(server.kubeconfig, ['rollout', verb, 'deployment/web', '-n', namespace, ...args]);
+}
+
 function condition(d: Deployment, type: string) {
   return d.status?.conditions?.find((c) => c.type === type);
 }
@@ -150,14 +155,7 @@ test('RollingUpdate with maxSurge 1, maxUnavailable 0 never has fewer ready pods
       }),
     );
     await rolledOut(ns);
-    const status = await kubectl(server.kubeconfig, [
-      'rollout',
-      'status',
-      'deployment/web',
-      '-n',
-      ns,
-      '--timeout=10s',
-    ]);
+    const status = await rollout('status', ns, '--timeout=10s');
     assert.equal(status.code, 0, status.stderr);
     assert.match(status.stdout, /successfully rolled out/);
 
@@ -235,10 +233,7 @@ test('a paused Deployment scales but does not roll out until resumed', async () 
   await withNode(ns, {}, async () => {
     await client.create(deployment(ns, { replicas: 2 }));
     await rolledOut(ns);
-    assert.equal(
-      (await kubectl(server.kubeconfig, ['rollout', 'pause', 'deployment/web', '-n', ns])).code,
-      0,
-    );
+    assert.equal((await rollout('pause', ns)).code, 0);
     await setImage(ns, 'app:v2');
     const paused = await eventually('the Paused condition', async () => {
       const d = await getDeployment(ns);
@@ -256,10 +251,7 @@ test('a paused Deployment scales but does not roll out until resumed', async () 
     assert.equal(replicaSets.length, 1, 'no ReplicaSet for the new template while paused');
     assert.equal(imageOf(replicaSets[0]!), 'app:v1');
 
-    assert.equal(
-      (await kubectl(server.kubeconfig, ['rollout', 'resume', 'deployment/web', '-n', ns])).code,
-      0,
-    );
+    assert.equal((await rollout('resume', ns)).code, 0);
     await rolledOut(ns);
     const pods = await podsIn(ns);
     assert.equal(pods.length, 4);
@@ -287,14 +279,7 @@ test('pods that never become ready make the rollout exceed its progress deadline
     assert.equal(d.status?.availableReplicas, 2);
     assert.equal(d.status?.updatedReplicas, 1, 'maxSurge 25% of 2 rounds up to 1');
     assert.equal(d.status?.unavailableReplicas, 1);
-    const status = await kubectl(server.kubeconfig, [
-      'rollout',
-      'status',
-      'deployment/web',
-      '-n',
-      ns,
-      '--timeout=10s',
-    ]);
+    const status = await rollout('status', ns, '--timeout=10s');
     assert.notEqual(status.code, 0);
     assert.match(status.stderr, /exceeded its progress deadline/);
   });
@@ -309,13 +294,13 @@ test('kubectl rollout undo rolls back to the old ReplicaSet and moves its revisi
     await rolledOut(ns);
     await setImage(ns, 'app:v2', { 'kubernetes.io/change-cause': 'second' });
     await rolledOut(ns);
-    const history = await kubectl(server.kubeconfig, ['rollout', 'history', 'deployment/web', '-n', ns]);
+    const history = await rollout('history', ns);
     assert.equal(history.code, 0, history.stderr);
     assert.match(history.stdout, /1\s+first/);
     assert.match(history.stdout, /2\s+second/);
     const first = (await replicaSetsIn(ns)).find((rs) => imageOf(rs) === 'app:v1')!;
 
-    const undo = await kubectl(server.kubeconfig, ['rollout', 'undo', 'deployment/web', '-n', ns]);
+    const undo = await rollout('undo', ns);
     assert.equal(undo.code, 0, undo.stderr);
     const d = await rolledOut(ns);
     const replicaSets = await replicaSetsIn(ns);
@@ -326,7 +311,7 @@ test('kubectl rollout undo rolls back to the old ReplicaSet and moves its revisi
     assert.equal(reused.metadata.annotations?.[revisionHistoryAnnotation], '1');
     assert.equal(d.metadata.annotations?.[revisionAnnotation], '3');
     assert.ok((await podsIn(ns)).every((p) => imageOf({ spec: { template: p } }) === 'app:v1'));
-    const after = await kubectl(server.kubeconfig, ['rollout', 'history', 'deployment/web', '-n', ns]);
+    const after = await rollout('history', ns);
     assert.match(after.stdout, /2\s+second/);
     assert.match(after.stdout, /3\s+first/);
     assert.doesNotMatch(after.stdout, /^1\s/m);

@@ -4,10 +4,11 @@
  * Deployments only, their pods, since Recreate waits for old pods to be gone.
  */
 import type { OwnerReference } from '../../../api/meta.ts';
+import { selectorMatches } from '../../../api/validation/selectors.ts';
 import { Controller, controllerOf, requestOf, type Request } from '../../../runtime/controller.ts';
 import type { Informer } from '../../../runtime/informer.ts';
 import type { NodeContext } from '../../context.ts';
-import { byControllerUid, matchesSelector, type Pod } from '../pods.ts';
+import { byControllerUid, type Pod } from '../pods.ts';
 import { controllerUidIndex, orphansByNamespace, orphansIndex } from '../replicaset/controller-ref.ts';
 import { isEmptySelector, type ReplicaSet } from '../replicaset/replica-set.ts';
 import type { Deployment } from './deployment.ts';
@@ -71,7 +72,7 @@ function deploymentsForReplicaSet(deployments: Informer<Deployment>, rs: Replica
     .filter((d) => {
       const selector = d.spec?.selector;
       return (
-        selector !== undefined && !isEmptySelector(selector) && matchesSelector(rs.metadata.labels, selector)
+        selector !== undefined && !isEmptySelector(selector) && selectorMatches(selector, rs.metadata.labels)
       );
     })
     .map(requestOf);

@@ -7,7 +7,7 @@
  */
 import type { Condition, KubeObject } from '../../../api/meta.ts';
 import type { KubeClient } from '../../../runtime/client.ts';
-import { isNotFound } from '../../../runtime/client.ts';
+import { isNotFound, resourcePath } from '../../../runtime/client.ts';
 import type { Reconciler, Request, Result } from '../../../runtime/controller.ts';
 import type { NodeClock } from '../../context.ts';
 
@@ -77,18 +77,17 @@ export class HpaReconciler implements Reconciler {
     const min = hpa.spec.minReplicas ?? 1;
     const max = hpa.spec.maxReplicas;
     status.currentReplicas = scale.status?.replicas ?? current;
+    const gotScale = condition(
+      'AbleToScale',
+      'True',
+      'SucceededGetScale',
+      "the HPA controller was able to get the target's current scale",
+      now,
+    );
     let desired = current;
     if (current === 0 && min !== 0) {
       conditions.push(
-        condition(
-          'AbleToScale',
-          'True',
-          'SucceededGetScale',
-          "the HPA controller was able to get the target's current scale",
-          now,
-        ),
-      );
-      conditions.push(
+        gotScale,
         condition(
           'ScalingActive',
           'False',
@@ -107,8 +106,6 @@ export class HpaReconciler implements Reconciler {
           `the HPA controller was able to update the target scale to ${desired}`,
           now,
         ),
-      );
-      conditions.push(
         condition(
           'ScalingLimited',
           'True',
@@ -124,15 +121,7 @@ export class HpaReconciler implements Reconciler {
           ? `${metric.resource?.name ?? 'cpu'} utilization`
           : `${metric?.type ?? 'cpu'} metric`;
       conditions.push(
-        condition(
-          'AbleToScale',
-          'True',
-          'SucceededGetScale',
-          "the HPA controller was able to get the target's current scale",
-          now,
-        ),
-      );
-      conditions.push(
+        gotScale,
         condition(
           'ScalingActive',
           'False',
@@ -158,8 +147,7 @@ export class HpaReconciler implements Reconciler {
     name: string;
   }): Promise<string> {
     const info = await this.#client.resource(ref.apiVersion, ref.kind);
-    const root = info.group === '' ? `/api/${info.version}` : `/apis/${info.group}/${info.version}`;
-    return `${root}/namespaces/${ref.namespace ?? 'default'}/${info.plural}/${ref.name}/scale`;
+    return resourcePath(info, ref.namespace ?? 'default', ref.name, 'scale');
   }
 
   async #writeStatus(

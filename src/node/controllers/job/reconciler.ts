@@ -8,16 +8,17 @@
  * Status is written with the resourceVersion it was read at, so a stale cache never counts twice.
  */
 import type { KubeObject } from '../../../api/meta.ts';
+import { parseTime, rfc3339 } from '../../../base/time.ts';
 import type { KubeClient } from '../../../runtime/client.ts';
 import { isConflict, isNotFound } from '../../../runtime/client.ts';
 import type { Logger, Reconciler, Request, Result } from '../../../runtime/controller.ts';
 import { controllerOf, requestKey } from '../../../runtime/controller.ts';
 import type { Informer } from '../../../runtime/informer.ts';
 import { keyOf } from '../../../runtime/informer.ts';
-import type { NodeClock } from '../../context.ts';
+import type { EventSink } from '../../../runtime/events.ts';
+import type { NodeClock, ReconcilerDeps } from '../../context.ts';
 import type { Expectations } from '../expectations.ts';
-import { isPodActive, isPodReady, podFromTemplate, type Pod, type PodTemplate } from '../pods.ts';
-import { parseTime, rfc3339, type EventSink } from './events.ts';
+import { isPodActive, isPodReady, podFromTemplate, podRef, type Pod, type PodTemplate } from '../pods.ts';
 import {
   completionIndexAnnotation,
   completionIndexEnv,
@@ -312,11 +313,7 @@ export function backoffRemaining(record: BackoffRecord, now: number, base: numbe
   return delay < elapsed ? 0 : delay - elapsed;
 }
 
-export interface JobReconcilerDeps {
-  client: KubeClient;
-  clock: NodeClock;
-  log: Logger;
-  events: EventSink;
+export interface JobReconcilerDeps extends ReconcilerDeps {
   jobs: Informer<Job>;
   pods: Informer<Pod>;
   expectations: Expectations;
@@ -1077,13 +1074,4 @@ function addCompletionIndexEnv(template: PodTemplate): void {
       } as { name: string });
     }
   }
-}
-
-function podRef(pod: Pod): { apiVersion: string; kind: string; namespace: string; name: string } {
-  return {
-    apiVersion: 'v1',
-    kind: 'Pod',
-    namespace: pod.metadata.namespace ?? 'default',
-    name: pod.metadata.name ?? '',
-  };
 }

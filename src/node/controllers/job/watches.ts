@@ -1,8 +1,7 @@
 import { Controller } from '../../../runtime/controller.ts';
-import type { NodeContext } from '../../context.ts';
+import { reconcilerDeps, type NodeContext } from '../../context.ts';
 import { Expectations } from '../expectations.ts';
 import { byControllerUid, type Pod } from '../pods.ts';
-import { EventRecorder } from './events.ts';
 import { JobReconciler, type Job } from './reconciler.ts';
 
 export interface JobControllerOptions {
@@ -21,10 +20,7 @@ export function jobController(ctx: NodeContext, options: JobControllerOptions = 
   const pods = ctx.informers.for<Pod>('v1', 'Pod');
   pods.addIndex('controller-uid', byControllerUid);
   const reconciler = new JobReconciler({
-    client: ctx.client,
-    clock: ctx.clock,
-    log: ctx.log,
-    events: new EventRecorder(ctx, 'job-controller'),
+    ...reconcilerDeps(ctx, 'job-controller'),
     jobs,
     pods,
     expectations: new Expectations({ now: () => ctx.clock.now() }),

@@ -5,11 +5,12 @@
  * controller (Pods) share it; it belongs beside pods.ts once that file can take it.
  */
 import type { KubeObject } from '../../../api/meta.ts';
+import { selectorMatches } from '../../../api/validation/selectors.ts';
 import { KeelsonError } from '../../../base/errors.ts';
 import type { KubeClient } from '../../../runtime/client.ts';
-import { isNotFound } from '../../../runtime/client.ts';
+import { isNotFound, refOf } from '../../../runtime/client.ts';
 import { controllerOf } from '../../../runtime/controller.ts';
-import { controllerRef, matchesSelector } from '../pods.ts';
+import { controllerRef } from '../pods.ts';
 import type { LabelSelector } from './replica-set.ts';
 
 /** The shared index of dependents by their controller's uid (pods.ts `byControllerUid`). */
@@ -47,7 +48,7 @@ export async function claim<T extends KubeObject>(options: ClaimOptions<T>): Pro
   const actions: Promise<void>[] = [];
   for (const object of options.candidates) {
     const ref = controllerOf(object);
-    const matches = matchesSelector(object.metadata.labels, selector);
+    const matches = selectorMatches(selector, object.metadata.labels);
     if (ref) {
       if (ref.uid !== ownerUid) continue;
       if (matches) claimed.push(object);
@@ -87,15 +88,6 @@ async function recheckOwner(client: KubeClient, owner: KubeObject): Promise<void
       'KEELSON_CONFLICT',
       `${name} has just been deleted at ${fresh.metadata.deletionTimestamp}`,
     );
-}
-
-function refOf(object: KubeObject): { apiVersion: string; kind: string; namespace?: string; name: string } {
-  return {
-    apiVersion: object.apiVersion,
-    kind: object.kind,
-    ...(object.metadata.namespace !== undefined && { namespace: object.metadata.namespace }),
-    name: object.metadata.name ?? '',
-  };
 }
 
 async function adopt(

@@ -2,10 +2,10 @@
  * Which pods a ReplicaSet deletes first when it scales down: kube's ActivePodsWithRanks with the
  * PodDeletionCost and LogarithmicScaleDown gates on (their defaults). Pods that matter least go
  * first: unscheduled, pending, not ready, cheaper to delete, doubled up on a node, ready for less
- * time, restarting more, created more recently.
+ * time, restarting more, created more recently. An absent time counts as 0 (Go's zero time).
  */
+import { parseTime } from '../../../base/time.ts';
 import { isPodActive, isPodReady, podReadyCondition, type Pod } from '../pods.ts';
-import { parseTime } from './replica-set.ts';
 
 export const podDeletionCostAnnotation = 'controller.kubernetes.io/pod-deletion-cost';
 
@@ -65,16 +65,16 @@ function deleteBefore(a: RankedPod, b: RankedPod, now: number): boolean {
   if (costI !== costJ) return costI < costJ;
   if (a.rank !== b.rank) return a.rank > b.rank;
   if (readyI && readyJ) {
-    const timeI = parseTime(podReadyCondition(pi)?.lastTransitionTime);
-    const timeJ = parseTime(podReadyCondition(pj)?.lastTransitionTime);
+    const timeI = parseTime(podReadyCondition(pi)?.lastTransitionTime) ?? 0;
+    const timeJ = parseTime(podReadyCondition(pj)?.lastTransitionTime) ?? 0;
     if (timeI !== timeJ) return newerByLogRank(pi, pj, timeI, timeJ, now);
   }
   const [regularI, sidecarI] = maxRestarts(pi);
   const [regularJ, sidecarJ] = maxRestarts(pj);
   if (regularI !== regularJ) return regularI > regularJ;
   if (sidecarI !== sidecarJ) return sidecarI > sidecarJ;
-  const createdI = parseTime(pi.metadata.creationTimestamp);
-  const createdJ = parseTime(pj.metadata.creationTimestamp);
+  const createdI = parseTime(pi.metadata.creationTimestamp) ?? 0;
+  const createdJ = parseTime(pj.metadata.creationTimestamp) ?? 0;
   if (createdI !== createdJ) return newerByLogRank(pi, pj, createdI, createdJ, now);
   return false;
 }

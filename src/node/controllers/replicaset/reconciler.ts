@@ -4,6 +4,7 @@
  */
 import { KeelsonError } from '../../../base/errors.ts';
 import { deepEqual } from '../../../base/json.ts';
+import { parseTime, rfc3339 } from '../../../base/time.ts';
 import type { KubeClient } from '../../../runtime/client.ts';
 import { isNotFound } from '../../../runtime/client.ts';
 import type { Logger, Reconciler, Request, Result } from '../../../runtime/controller.ts';
@@ -23,10 +24,8 @@ import {
 import { claim, controllerUidIndex, orphansIndex } from './controller-ref.ts';
 import { podsToDelete } from './ranking.ts';
 import {
-  apiTime,
   desiredReplicas,
   isEmptySelector,
-  parseTime,
   replicaFailure,
   type ReplicaSet,
   type ReplicaSetStatus,
@@ -238,7 +237,7 @@ export function calculateStatus(
       status: 'True',
       reason: diff < 0 ? 'FailedCreate' : diff > 0 ? 'FailedDelete' : '',
       message: manageError instanceof Error ? manageError.message : String(manageError),
-      lastTransitionTime: apiTime(now),
+      lastTransitionTime: rfc3339(now),
     });
   } else if (manageError === undefined && failure) {
     conditions = conditions.filter((c) => c.type !== replicaFailure);
@@ -259,7 +258,7 @@ export function nextAvailableIn(rs: ReplicaSet, pods: readonly Pod[], now: numbe
   let soonest: number | undefined;
   for (const pod of pods) {
     if (!isPodReady(pod) || isPodAvailable(pod, minReadySeconds, now)) continue;
-    const at = parseTime(podReadyCondition(pod)?.lastTransitionTime) + minReadySeconds * 1000;
+    const at = (parseTime(podReadyCondition(pod)?.lastTransitionTime) ?? 0) + minReadySeconds * 1000;
     soonest = Math.min(soonest ?? Infinity, Math.max(at - now, 1));
   }
   return soonest;

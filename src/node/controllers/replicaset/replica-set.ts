@@ -51,15 +51,3 @@ export function isEmptySelector(selector: LabelSelector | undefined): boolean {
     Object.keys(selector?.matchLabels ?? {}).length === 0 && (selector?.matchExpressions ?? []).length === 0
   );
 }
-
-/** metav1.Time as the API writes it: RFC 3339 with whole seconds. */
-export function apiTime(ms: number): string {
-  return new Date(Math.floor(ms / 1000) * 1000).toISOString().replace('.000Z', 'Z');
-}
-
-/** Parses an API timestamp; an absent or malformed one is 0 (Go's zero time). */
-export function parseTime(value: string | undefined): number {
-  if (!value) return 0;
-  const ms = Date.parse(value);
-  return Number.isNaN(ms) ? 0 : ms;
-}

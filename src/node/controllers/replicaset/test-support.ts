@@ -6,6 +6,7 @@
 import { createServer, connect, type Socket } from 'node:net';
 import { KubeConfig } from '@kubernetes/client-node';
 import type { KubeObject } from '../../../api/meta.ts';
+import { rfc3339 } from '../../../base/time.ts';
 import { KubeClient } from '../../../runtime/client.ts';
 import { Manager, type Controller } from '../../../runtime/controller.ts';
 import { Informer, InformerFactory, keyOf } from '../../../runtime/informer.ts';
@@ -51,7 +52,7 @@ export interface PodState {
 /** Writes pod status the way a kubelet would report it. */
 export async function setPodStatus(client: KubeClient, pod: KubeObject, state: PodState): Promise<Pod> {
   const ready = state.ready ?? false;
-  const since = new Date(state.readySince ?? Date.now()).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  const since = rfc3339(state.readySince ?? Date.now());
   return client.patchStatus<Pod>(
     { apiVersion: 'v1', kind: 'Pod', namespace: pod.metadata.namespace, name: pod.metadata.name ?? '' },
     {

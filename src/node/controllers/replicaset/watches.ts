@@ -4,12 +4,13 @@
  * Pod events also settle the expectations the reconciler records.
  */
 import type { OwnerReference } from '../../../api/meta.ts';
+import { selectorMatches } from '../../../api/validation/selectors.ts';
 import { Controller, controllerOf, requestOf, type Request } from '../../../runtime/controller.ts';
 import type { Informer } from '../../../runtime/informer.ts';
 import { keyOf } from '../../../runtime/informer.ts';
 import type { NodeContext } from '../../context.ts';
 import { Expectations } from '../expectations.ts';
-import { byControllerUid, matchesSelector, type Pod } from '../pods.ts';
+import { byControllerUid, type Pod } from '../pods.ts';
 import { controllerUidIndex, orphansByNamespace, orphansIndex } from './controller-ref.ts';
 import { ReplicaSetReconciler } from './reconciler.ts';
 import { isEmptySelector, type ReplicaSet } from './replica-set.ts';
@@ -75,7 +76,7 @@ function replicaSetsForPod(replicaSets: Informer<ReplicaSet>, pod: Pod): Request
     .filter((rs) => {
       const selector = rs.spec?.selector;
       return (
-        selector !== undefined && !isEmptySelector(selector) && matchesSelector(pod.metadata.labels, selector)
+        selector !== undefined && !isEmptySelector(selector) && selectorMatches(selector, pod.metadata.labels)
       );
     })
     .map(requestOf);

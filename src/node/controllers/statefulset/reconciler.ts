@@ -7,25 +7,36 @@
  * revisions from the shared caches and takes the next step.
  */
 import type { KubeObject } from '../../../api/meta.ts';
+import { selectorMatches } from '../../../api/validation/selectors.ts';
 import type { KubeClient } from '../../../runtime/client.ts';
-import { isAlreadyExists, isConflict, isNotFound } from '../../../runtime/client.ts';
+import { isAlreadyExists, isConflict, isNotFound, refOf, type ObjectRef } from '../../../runtime/client.ts';
 import type { Logger, Reconciler, Request, Result } from '../../../runtime/controller.ts';
 import { controllerOf, requestKey } from '../../../runtime/controller.ts';
 import type { Informer } from '../../../runtime/informer.ts';
-import type { NodeClock } from '../../context.ts';
-import type { EventSink } from '../job/events.ts';
+import type { EventSink } from '../../../runtime/events.ts';
+import type { NodeClock, ReconcilerDeps } from '../../context.ts';
 import {
   canonicalJson,
   controllerRef,
-  fnv32a,
   isPodAvailable,
   isPodReady,
-  matchesSelector,
   podFromTemplate,
-  safeEncode,
+  podRef,
   type Pod,
   type PodTemplate,
 } from '../pods.ts';
+import {
+  byRevision,
+  createRevision,
+  hashRevision,
+  newRevision,
+  nextRevisionNumber,
+  revisionName,
+  revisionsOf,
+  templateOfRevision,
+  templatePatch,
+  type ControllerRevision,
+} from '../revisions.ts';
 
 export const podNameLabel = 'statefulset.kubernetes.io/pod-name';
 export const podIndexLabel = 'apps.kubernetes.io/pod-index';
@@ -88,40 +99,9 @@ export class ClaimTerminatingError extends Error {
   }
 }
 
-export interface ControllerRevision extends KubeObject {
-  data?: unknown;
-  revision: number;
-}
-
 export interface PersistentVolumeClaim extends KubeObject {
   spec?: ClaimTemplate['spec'];
   status?: { phase?: string };
-}
-
-/** kube's getPatch: the pod template as a strategic-merge patch that replaces it whole. */
-export function templatePatch(template: PodTemplate): Record<string, unknown> {
-  return { spec: { template: { ...structuredClone(template), $patch: 'replace' } } };
-}
-
-/** The pod template a revision records (kube's ApplyRevision, for the template it replaces). */
-export function templateOfRevision(revision: ControllerRevision): PodTemplate | undefined {
-  const template = (revision.data as { spec?: { template?: Record<string, unknown> } } | undefined)?.spec
-    ?.template;
-  if (!template) return undefined;
-  const { $patch: _patch, ...rest } = template;
-  return structuredClone(rest);
-}
-
-/** kube's HashControllerRevision: fnv of the data and the collision count, safe-encoded. */
-export function hashRevision(data: unknown, collisionCount?: number): string {
-  let text = canonicalJson(data);
-  if (collisionCount !== undefined) text += String(collisionCount);
-  return safeEncode(String(fnv32a(text)));
-}
-
-/** kube's ControllerRevisionName: the parent's name (cut to 223 characters) and the hash. */
-export function revisionName(parent: string, hash: string): string {
-  return `${parent.length > 223 ? parent.slice(0, 223) : parent}-${hash}`;
 }
 
 /** The set's name and the ordinal of a pod named `<set>-<ordinal>`, or ordinal -1. */
@@ -200,11 +180,7 @@ export function newStatefulSetPod(set: StatefulSet, template: PodTemplate, ordin
   return pod;
 }
 
-export interface StatefulSetReconcilerDeps {
-  client: KubeClient;
-  clock: NodeClock;
-  log: Logger;
-  events: EventSink;
+export interface StatefulSetReconcilerDeps extends ReconcilerDeps {
   sets: Informer<StatefulSet>;
   pods: Informer<Pod>;
   revisions: Informer<ControllerRevision>;
@@ -252,10 +228,7 @@ export class StatefulSetReconciler implements Reconciler {
     const pods = this.#pods
       .byIndex('controller-uid', uid)
       .filter((p) => p.metadata.namespace === set.metadata.namespace && isMemberOf(set, p));
-    const revisions = this.#revisions
-      .byIndex('controller-uid', uid)
-      .filter((r) => r.metadata.namespace === set.metadata.namespace)
-      .sort(byRevision);
+    const revisions = revisionsOf(this.#revisions, set).sort(byRevision);
     const revs = await this.#syncRevisions(set, revisions);
     let failure: unknown;
     try {
@@ -278,7 +251,7 @@ export class StatefulSetReconciler implements Reconciler {
     let collisionCount = set.status?.collisionCount ?? 0;
     const data = templatePatch(set.spec.template);
     const wanted = canonicalJson(data);
-    const next = revisions.reduce((max, r) => Math.max(max, r.revision), 0) + 1;
+    const next = nextRevisionNumber(revisions);
     const equal = revisions.filter((r) => canonicalJson(r.data) === wanted);
     const latest = revisions.at(-1);
     const lastEqual = equal.at(-1);
@@ -291,33 +264,14 @@ export class StatefulSetReconciler implements Reconciler {
     } else {
       for (;;) {
         const hash = hashRevision(data, collisionCount);
-        const revision: ControllerRevision = {
-          apiVersion: 'apps/v1',
-          kind: 'ControllerRevision',
-          metadata: {
-            name: revisionName(set.metadata.name ?? '', hash),
-            namespace: set.metadata.namespace ?? 'default',
-            labels: { ...set.spec.template.metadata?.labels, [revisionHashLabel]: hash },
-            ownerReferences: [controllerRef(set)],
-          },
-          data,
-          revision: next,
-        };
-        try {
-          update = await this.#client.create(revision);
+        const name = revisionName(set.metadata.name ?? '', hash);
+        const revision = newRevision(set, { name, hashLabel: revisionHashLabel, hash, data, revision: next });
+        const created = await createRevision(this.#client, set, revision);
+        if (created) {
+          update = created;
           break;
-        } catch (error) {
-          if (!isAlreadyExists(error)) throw error;
-          const existing = await this.#client.get<ControllerRevision>(refOf(revision));
-          if (
-            canonicalJson(existing.data) === wanted &&
-            existing.metadata.ownerReferences?.some((r) => r.uid === set.metadata.uid)
-          ) {
-            update = existing;
-            break;
-          }
-          collisionCount++;
         }
+        collisionCount++;
       }
     }
     const current = revisions.find((r) => r.metadata.name === set.status?.currentRevision) ?? update;
@@ -464,7 +418,7 @@ export class StatefulSetReconciler implements Reconciler {
   async #adopt(set: StatefulSet, pod: Pod): Promise<void> {
     const live = await this.#client.tryGet<Pod>(podRef(pod));
     if (!live || controllerOf(live) || live.metadata.deletionTimestamp !== undefined) return;
-    if (!matchesSelector(live.metadata.labels, set.spec.selector)) return;
+    if (!selectorMatches(set.spec.selector, live.metadata.labels)) return;
     await this.#client.patch(
       podRef(live),
       [
@@ -629,31 +583,6 @@ export class StatefulSetReconciler implements Reconciler {
   }
 }
 
-function byRevision(a: ControllerRevision, b: ControllerRevision): number {
-  return a.revision - b.revision || (a.metadata.name ?? '').localeCompare(b.metadata.name ?? '');
-}
-
-function refOf(object: KubeObject): { apiVersion: string; kind: string; namespace: string; name: string } {
-  return {
-    apiVersion: object.apiVersion,
-    kind: object.kind,
-    namespace: object.metadata.namespace ?? 'default',
-    name: object.metadata.name ?? '',
-  };
-}
-
-function podRef(pod: Pod): { apiVersion: string; kind: string; namespace: string; name: string } {
-  return {
-    apiVersion: 'v1',
-    kind: 'Pod',
-    namespace: pod.metadata.namespace ?? 'default',
-    name: pod.metadata.name ?? '',
-  };
-}
-
-function claimRef(
-  namespace: string,
-  name: string,
-): { apiVersion: string; kind: string; namespace: string; name: string } {
+function claimRef(namespace: string, name: string): ObjectRef {
   return { apiVersion: 'v1', kind: 'PersistentVolumeClaim', namespace, name };
 }

@@ -10,7 +10,8 @@ import { Manager } from '../../../runtime/controller.ts';
 import { InformerFactory } from '../../../runtime/informer.ts';
 import type { NodeContext } from '../../context.ts';
 import { isPodReady, type Pod } from '../pods.ts';
-import type { ControllerRevision, PersistentVolumeClaim, StatefulSet } from './reconciler.ts';
+import type { ControllerRevision } from '../revisions.ts';
+import type { PersistentVolumeClaim, StatefulSet } from './reconciler.ts';
 import { statefulSetController } from './watches.ts';
 
 let server: ServerProcess;

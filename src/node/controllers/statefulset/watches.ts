@@ -1,13 +1,8 @@
 import { Controller } from '../../../runtime/controller.ts';
-import type { NodeContext } from '../../context.ts';
-import { EventRecorder } from '../job/events.ts';
+import { reconcilerDeps, type NodeContext } from '../../context.ts';
 import { byControllerUid, type Pod } from '../pods.ts';
-import {
-  StatefulSetReconciler,
-  type ControllerRevision,
-  type PersistentVolumeClaim,
-  type StatefulSet,
-} from './reconciler.ts';
+import type { ControllerRevision } from '../revisions.ts';
+import { StatefulSetReconciler, type PersistentVolumeClaim, type StatefulSet } from './reconciler.ts';
 
 export interface StatefulSetControllerOptions {
   /** See StatefulSetReconcilerDeps.markClaimsBound (default true). */
@@ -30,10 +25,7 @@ export function statefulSetController(
   revisions.addIndex('controller-uid', byControllerUid);
   const claims = ctx.informers.for<PersistentVolumeClaim>('v1', 'PersistentVolumeClaim');
   const reconciler = new StatefulSetReconciler({
-    client: ctx.client,
-    clock: ctx.clock,
-    log: ctx.log,
-    events: new EventRecorder(ctx, 'statefulset-controller'),
+    ...reconcilerDeps(ctx, 'statefulset-controller'),
     sets,
     pods,
     revisions,

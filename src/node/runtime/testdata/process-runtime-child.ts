@@ -3,7 +3,7 @@
  * the pod given as JSON in argv[3], prints `running` once its container runs, and waits to be killed.
  */
 import type { V1Pod } from '@kubernetes/client-node';
-import { systemClock } from '../../../runtime/queue.ts';
+import { systemClock } from '../../../base/clock.ts';
 import { ProcessRuntime } from '../process-runtime.ts';
 
 const [root, podJson] = process.argv.slice(2);

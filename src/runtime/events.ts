@@ -1,24 +1,39 @@
 /**
- * A core/v1 Event recorder in the manner of client-go's record.EventRecorder: events are written in
- * the background (a recorder never slows the work it reports), and a repeated event (same object,
- * reason, message) bumps `count` and `lastTimestamp` on the existing Event instead of creating a new
- * one, as the event correlator does. Few events are written at once (default 2), so a burst of events
- * yields the server to the work it reports (bindings, pod status). The scheduler and the kubelet share it.
- *
- * It belongs in src/runtime (every controller emits events); it lives here until the runtime has one.
+ * core/v1 Events, recorded as client-go's record.EventRecorder records them. Every controller and
+ * node agent reports through one: events are written in the background (a recorder never slows or
+ * fails the work it reports), and a repeated event (same object, type, reason and message) bumps
+ * `count` and `lastTimestamp` on the Event already written instead of creating another, as the event
+ * correlator does. Few events are written at once (default 2), so a burst of events yields the
+ * server to the work they report. It speaks only the Kubernetes API, through a KubeClient.
  */
-import type { KubeObject } from '../../api/meta.ts';
-import type { KubeClient } from '../../runtime/client.ts';
-import { isNotFound } from '../../runtime/client.ts';
-import type { Logger } from '../../runtime/controller.ts';
-import type { NodeClock } from '../context.ts';
+import type { KubeObject } from '../api/meta.ts';
+import type { Clock } from '../base/clock.ts';
+import { rfc3339 } from '../base/time.ts';
+import { isNotFound, type KubeClient } from './client.ts';
+import type { Logger } from './controller.ts';
 
 export type EventType = 'Normal' | 'Warning';
 
-/** Who reports: `default-scheduler`, or `kubelet` on a host. */
+/** Who reports: a controller (`job-controller`, `default-scheduler`), or `kubelet` on a host. */
 export interface EventSource {
   component: string;
   host?: string;
+}
+
+/** Where reconcilers send events; tests may collect them instead. */
+export interface EventSink {
+  /** Records an event about `object`; `fieldPath` names a part of it (`spec.containers{app}`). */
+  event(object: KubeObject, type: EventType, reason: string, message: string, fieldPath?: string): void;
+}
+
+interface InvolvedObject {
+  apiVersion: string;
+  kind: string;
+  name: string;
+  namespace: string | undefined;
+  uid: string | undefined;
+  resourceVersion: string | undefined;
+  fieldPath?: string;
 }
 
 interface Recorded {
@@ -28,16 +43,12 @@ interface Recorded {
   firstTimestamp: string;
 }
 
+/** How many written events the recorder remembers to correlate repeats with. */
 const maxRemembered = 4096;
 
-/** RFC 3339 with seconds, as metav1.Time serialises. */
-export function rfc3339(ms: number): string {
-  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
-}
-
-export class EventRecorder {
+export class EventRecorder implements EventSink {
   readonly #client: KubeClient;
-  readonly #clock: NodeClock;
+  readonly #clock: Pick<Clock, 'now'>;
   readonly #log: Logger;
   readonly #source: EventSource;
   readonly #concurrency: number;
@@ -48,7 +59,7 @@ export class EventRecorder {
   #sequence = 0;
 
   constructor(
-    deps: { client: KubeClient; clock: NodeClock; log: Logger },
+    deps: { client: KubeClient; clock: Pick<Clock, 'now'>; log: Logger },
     source: EventSource,
     options: { concurrency?: number } = {},
   ) {
@@ -61,7 +72,7 @@ export class EventRecorder {
 
   /** Records an event about `object` in the background; `fieldPath` names a container (`spec.containers{app}`). */
   event(object: KubeObject, type: EventType, reason: string, message: string, fieldPath?: string): void {
-    const involved = {
+    const involved: InvolvedObject = {
       apiVersion: object.apiVersion,
       kind: object.kind,
       name: object.metadata.name ?? '',
@@ -80,7 +91,15 @@ export class EventRecorder {
       reason,
       message,
     ].join('\u0000');
-    this.#enqueue(() => this.#write(key, involved, type, reason, message));
+    this.#enqueue(() =>
+      this.#write(key, involved, type, reason, message).catch((error: unknown) =>
+        this.#log('event not recorded', {
+          component: this.#source.component,
+          reason,
+          error: (error as Error).message,
+        }),
+      ),
+    );
   }
 
   /** Resolves once every event recorded so far is written (or has failed). */
@@ -98,20 +117,18 @@ export class EventRecorder {
     while (this.#running < this.#concurrency && this.#pending.length > 0) {
       const task = this.#pending.shift()!;
       this.#running++;
-      void task()
-        .catch((error: unknown) => this.#log('event not recorded', { error: (error as Error).message }))
-        .finally(() => {
-          this.#running--;
-          this.#pump();
-          if (this.#running === 0 && this.#pending.length === 0)
-            for (const resolve of this.#idle.splice(0)) resolve();
-        });
+      void task().finally(() => {
+        this.#running--;
+        this.#pump();
+        if (this.#running === 0 && this.#pending.length === 0)
+          for (const resolve of this.#idle.splice(0)) resolve();
+      });
     }
   }
 
   async #write(
     key: string,
-    involved: { name: string; namespace: string | undefined; [key: string]: unknown },
+    involved: InvolvedObject,
     type: EventType,
     reason: string,
     message: string,
@@ -168,6 +185,6 @@ export class EventRecorder {
   /** kube names events `<object>.<unix nanoseconds in hex>`; a sequence keeps same-millisecond names apart. */
   #uniqueSuffix(): string {
     this.#sequence = (this.#sequence + 1) % 1_000_000;
-    return (BigInt(this.#clock.now()) * 1_000_000n + BigInt(this.#sequence)).toString(16);
+    return (BigInt(Math.trunc(this.#clock.now())) * 1_000_000n + BigInt(this.#sequence)).toString(16);
   }
 }
