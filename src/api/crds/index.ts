@@ -1,0 +1,14 @@
+/** The CustomResourceDefinitions of Keelson's own API groups (shared/DESIGN.md §3). */
+import { gitRepositoryCrd } from './git-repository.ts';
+import { syncCrd } from './sync.ts';
+
+export {
+  gitRepositoryCrd,
+  type GitRepository,
+  type GitRepositoryRef,
+  type Artifact,
+} from './git-repository.ts';
+export { syncCrd, type Sync, type InventoryEntry, type ObjectResult, type DriftRecord } from './sync.ts';
+
+/** Every CRD Keelson installs, in install order. */
+export const keelsonCrds: readonly Record<string, unknown>[] = [gitRepositoryCrd, syncCrd];
