@@ -42,3 +42,22 @@ it('drops unknown fields, keeps preserved subtrees and reports paths', () => {
     spec: { size: 1, items: [{ name: 'n' }], blob: { anything: { deep: 1 } }, labels: { a: 'b' } },
   });
 });
+
+it('metadata of a custom resource is ObjectMeta even when the schema says `metadata: {type: object}`', () => {
+  const object = {
+    apiVersion: 'x/v1',
+    kind: 'X',
+    metadata: { name: 'a', labels: { k: 'v' } },
+    spec: { a: 1, b: 2 },
+  };
+  const schema = {
+    type: 'object',
+    properties: {
+      metadata: { type: 'object' },
+      spec: { type: 'object', properties: { a: { type: 'integer' } } },
+    },
+  };
+  const unknown = pruneUnknownFields(object, { schema: schema as never, components: {} });
+  assert.deepEqual(unknown, ['spec.b']);
+  assert.deepEqual(object.metadata, { name: 'a', labels: { k: 'v' } });
+});

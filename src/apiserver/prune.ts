@@ -33,9 +33,11 @@ function walk(value: unknown, cursor: SchemaCursor, path: string, root: boolean,
   const embedded = root || schema['x-kubernetes-embedded-resource'] === true;
   for (const key of Object.keys(value)) {
     const childPath = path === '' ? key : `${path}.${key}`;
+    // apiVersion, kind and metadata of an object are ObjectMeta's, whatever a CRD's schema says of
+    // them (`metadata: {type: object}` is what generators write)
+    if (embedded && rootFields.has(key)) continue;
     const child = fieldSchema(cursor, key);
     if (child === undefined) {
-      if (embedded && rootFields.has(key)) continue;
       if (schema.additionalProperties === true || preservesUnknownFields(cursor)) continue;
       if (
         schema.properties === undefined &&
