@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
 import { buildCli } from '../cli/main.ts';
 import { kubeconfigFromData, startApiServer } from './apiserver.ts';
+import { up } from './up.ts';
 
 function port(value: string): number {
   const n = Number(value);
@@ -58,6 +59,50 @@ const apiserver = program
       process.once('SIGTERM', shutdown);
     },
   );
+
+program
+  .command('up')
+  .description(
+    'start the whole control plane with an example fleet (embedded API server, nodes, controllers)',
+  )
+  .option('--data <dir>', 'state directory', '.keelson')
+  .option('--port <n>', 'API server port on 127.0.0.1 (0 picks a free one)', port, 0)
+  .option('--webhook-port <n>', 'git push webhook port on 127.0.0.1', port, 0)
+  .action(async (opts: { data: string; port: number; webhookPort: number }) => {
+    const tty = process.stdout.isTTY;
+    let progressShown = false;
+    let lastLine = '';
+    const reporter = {
+      step(message: string) {
+        if (progressShown && tty) process.stdout.write('\n');
+        progressShown = false;
+        process.stdout.write(`keelson up: ${message}\n`);
+      },
+      progress(done: number, total: number, what: string) {
+        const width = 20;
+        const bar = '#'.repeat(Math.round((done / total) * width)).padEnd(width, '-');
+        const line = `[${bar}] ${done}/${total} clusters Ready  ${what}`.slice(0, 160);
+        if (tty) {
+          process.stdout.write(`\r\x1b[2K${line}`);
+          progressShown = true;
+        } else if (line !== lastLine) process.stdout.write(`${line}\n`);
+        lastLine = line;
+      },
+    };
+    const log = (message: string, fields?: Record<string, unknown>) =>
+      process.stderr.write(`${message} ${JSON.stringify(fields ?? {})}\n`);
+    const running = await up(
+      { data: opts.data, port: opts.port, webhookPort: opts.webhookPort },
+      log,
+      reporter,
+    );
+    const shutdown = () => {
+      reporter.step('stopping');
+      void running.stop().then(() => process.exit(0));
+    };
+    process.once('SIGINT', shutdown);
+    process.once('SIGTERM', shutdown);
+  });
 
 apiserver
   .command('kubeconfig')

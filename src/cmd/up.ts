@@ -1,0 +1,194 @@
+/**
+ * Composition root of `keelson up`: the embedded API server (SQLite, TLS), an embedded node for
+ * the management cluster and for each fleet cluster, Keelson's CRDs and controllers, the git push
+ * webhook, and on first start an example fleet repository with its GitRepository and Syncs. A
+ * second `keelson up` on the same directory resumes.
+ */
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join, resolve } from 'node:path';
+import { KubeConfig } from '@kubernetes/client-node';
+import type { KubeObject } from '../api/meta.ts';
+import { keelsonCrds, type Sync } from '../api/crds/index.ts';
+import { systemClock } from '../base/clock.ts';
+import { GitCli } from '../adapters/git/index.ts';
+import { gitRepositoryController } from '../controllers/git-repository/watches.ts';
+import { gitRepositoryPushReceiver } from '../controllers/git-repository/webhook.ts';
+import { syncController } from '../controllers/sync/watches.ts';
+import { startEmbeddedNode, type EmbeddedNode } from '../node/node.ts';
+import { KubeClient } from '../runtime/client.ts';
+import { Manager, type Logger } from '../runtime/controller.ts';
+import { InformerFactory } from '../runtime/informer.ts';
+import { kubeconfigFor, startApiServer, type RunningApiServer } from './apiserver.ts';
+import { createExampleFleet, fleetClusters } from './example-fleet.ts';
+
+export interface UpFlags {
+  data: string;
+  port?: number;
+  /** Port of the git webhook receiver (0 picks one). */
+  webhookPort?: number;
+}
+
+export interface Up {
+  server: RunningApiServer;
+  webhookUrl: string;
+  kubeconfigs: Record<string, string>;
+  stop(): Promise<void>;
+}
+
+/** Writes a line of what `keelson up` is doing (and redraws a progress line on a TTY). */
+export interface Reporter {
+  step(message: string): void;
+  progress(done: number, total: number, what: string): void;
+}
+
+const namespace = 'keelson-system';
+
+function clientForCluster(
+  server: RunningApiServer,
+  cluster: string,
+): { client: KubeClient; kubeconfig: string } {
+  const kubeconfig = kubeconfigFor({
+    url: server.url,
+    token: server.adminToken,
+    cluster,
+    caPem: server.caPem,
+  });
+  const config = new KubeConfig();
+  config.loadFromString(kubeconfig);
+  return { client: new KubeClient(config), kubeconfig };
+}
+
+async function ensure(client: KubeClient, object: KubeObject): Promise<void> {
+  await client.apply(object, { fieldManager: 'keelson-up', force: true });
+}
+
+export async function up(flags: UpFlags, log: Logger, report: Reporter): Promise<Up> {
+  const data = resolve(flags.data);
+  mkdirSync(data, { recursive: true });
+  const resumed = existsSync(join(data, 'state.db'));
+  report.step(resumed ? `resuming from ${data}` : `starting a new control plane in ${data}`);
+  const server = await startApiServer(
+    { data, tls: true, processPods: true, ...(flags.port !== undefined && { port: flags.port }) },
+    log,
+  );
+  report.step(`API server on ${server.url}; kubeconfig: ${server.kubeconfigPath}`);
+
+  const management = KubeClient.fromFile(server.kubeconfigPath);
+  const nodes: EmbeddedNode[] = [];
+  const kubeconfigs: Record<string, string> = { default: server.kubeconfigPath };
+  for (const cluster of fleetClusters) {
+    const { client, kubeconfig } = clientForCluster(server, cluster);
+    const path = join(data, `kubeconfig-${cluster}`);
+    writeFileSync(path, kubeconfig, { mode: 0o600 });
+    kubeconfigs[cluster] = path;
+    nodes.push(await startEmbeddedNode({ client, log, dataDir: join(data, 'clusters', cluster) }));
+    report.step(`logical cluster ${cluster} with its embedded node; kubeconfig: ${path}`);
+  }
+
+  for (const crd of keelsonCrds) await ensure(management, crd as KubeObject);
+  await waitFor(async () => {
+    const crds = await Promise.all(
+      keelsonCrds.map((crd) =>
+        management.get({
+          apiVersion: 'apiextensions.k8s.io/v1',
+          kind: 'CustomResourceDefinition',
+          name: (crd as KubeObject).metadata.name ?? '',
+        }),
+      ),
+    );
+    return crds.every((crd) =>
+      (
+        (crd['status'] as { conditions?: { type: string; status: string }[] } | undefined)?.conditions ?? []
+      ).some((c) => c.type === 'Established' && c.status === 'True'),
+    );
+  }, 30_000);
+  report.step('CRDs installed: gitrepositories.source.keelson.dev, syncs.sync.keelson.dev');
+
+  const secretPath = join(data, 'webhook-secret');
+  if (!existsSync(secretPath)) writeFileSync(secretPath, randomBytes(24).toString('hex'), { mode: 0o600 });
+  const secret = readFileSync(secretPath, 'utf8').trim();
+  const informers = new InformerFactory(management, log);
+  const git = new GitCli({ cacheDir: join(data, 'git-cache'), clock: systemClock, log });
+  const sources = gitRepositoryController({ client: management, informers, git, clock: systemClock, log });
+  const manager = new Manager()
+    .add(sources)
+    .add(syncController({ client: management, informers, clock: systemClock, log }));
+  const receiver = gitRepositoryPushReceiver({ controller: sources, informers, secret, log });
+  const hooks: Server = createServer((req, res) => {
+    if (req.url?.split('?')[0] === '/hooks/git') return void receiver(req, res);
+    res.writeHead(404).end();
+  });
+  await new Promise<void>((done) => hooks.listen(flags.webhookPort ?? 0, '127.0.0.1', done));
+  const webhookUrl = `http://127.0.0.1:${(hooks.address() as AddressInfo).port}/hooks/git`;
+  await manager.start();
+  report.step(`controllers running; git push webhook: ${webhookUrl} (secret in ${secretPath})`);
+
+  const fleet = join(data, 'fleet');
+  if (createExampleFleet(fleet)) report.step(`example fleet repository created at ${fleet}`);
+  await ensure(management, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } });
+  await ensure(management, {
+    apiVersion: 'source.keelson.dev/v1',
+    kind: 'GitRepository',
+    metadata: { name: 'fleet', namespace },
+    spec: { url: fleet, ref: { branch: 'main' }, interval: '1m' },
+  });
+  for (const cluster of fleetClusters) {
+    await ensure(management, {
+      apiVersion: 'sync.keelson.dev/v1',
+      kind: 'Sync',
+      metadata: { name: cluster, namespace },
+      spec: {
+        sourceRef: { kind: 'GitRepository', name: 'fleet' },
+        path: `./clusters/${cluster}`,
+        interval: '10m',
+        prune: true,
+        wait: true,
+        timeout: '3m',
+        target: { cluster },
+      },
+    });
+  }
+  report.step(`GitRepository ${namespace}/fleet and Syncs ${fleetClusters.join(', ')} applied`);
+
+  const stop = async () => {
+    await manager.stop();
+    await informers.stopAll();
+    await new Promise<void>((done) => hooks.close(() => done()));
+    for (const node of nodes) await node.stop();
+    management.close();
+    await server.stop();
+  };
+
+  await waitFor(async () => {
+    const syncs = await management.list<Sync>('sync.keelson.dev/v1', 'Sync', { namespace });
+    const ready = syncs.items.filter((s) =>
+      s.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'),
+    );
+    const waiting = syncs.items
+      .filter((s) => !ready.includes(s))
+      .map((s) => {
+        const c = s.status?.conditions?.find((x) => x.type === 'Ready');
+        return `${s.metadata.name ?? ''}: ${c?.message ?? 'waiting'}`;
+      });
+    report.progress(ready.length, fleetClusters.length, waiting.join('; ') || 'all clusters Ready');
+    return ready.length === fleetClusters.length;
+  }, 10 * 60_000).catch(() => report.step('not every cluster is Ready yet; see `keelson get syncs`'));
+  report.step('fleet Ready: staging and production equal git (Ctrl-C stops everything)');
+  return { server, webhookUrl, kubeconfigs, stop };
+}
+
+async function waitFor(check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      if (await check()) return;
+    } catch {
+      // not there yet
+    }
+    if (Date.now() > end) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}

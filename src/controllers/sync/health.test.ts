@@ -1,0 +1,151 @@
+/**
+ * Health checks and rollback against a real `keelson apiserver` with its simulated node, where a
+ * pod becomes Ready after a second unless its template says `sim.keelson.dev/never-ready`.
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+
+import { eventually, startServer, type ServerProcess } from '../../../test/e2e/harness.ts';
+import { keelsonCrds, type GitRepository, type Sync } from '../../api/crds/index.ts';
+import type { KubeObject } from '../../api/meta.ts';
+import { systemClock } from '../../base/clock.ts';
+import { rfc3339 } from '../../base/time.ts';
+import { KubeClient } from '../../runtime/client.ts';
+import { findCondition } from '../../runtime/conditions.ts';
+import { Manager } from '../../runtime/controller.ts';
+import { InformerFactory } from '../../runtime/informer.ts';
+import { syncApiVersion } from './reconciler.ts';
+import { syncController } from './watches.ts';
+
+const namespace = 'default';
+let server: ServerProcess;
+let client: KubeClient;
+let manager: Manager;
+let dir: string;
+
+before(async () => {
+  server = await startServer({ tls: true });
+  client = KubeClient.fromFile(server.kubeconfig);
+  for (const crd of keelsonCrds) await client.create(crd as KubeObject);
+  await eventually('the CRDs served', async () => {
+    await client.list(syncApiVersion, 'Sync');
+    await client.list('source.keelson.dev/v1', 'GitRepository');
+    return true;
+  });
+  manager = new Manager().add(
+    syncController({
+      client,
+      informers: new InformerFactory(client),
+      clock: systemClock,
+      log: () => {},
+      events: { event() {} },
+    }),
+  );
+  await manager.start();
+  dir = mkdtempSync(path.join(tmpdir(), 'keelson-sync-health-'));
+});
+
+after(async () => {
+  await manager.stop();
+  client.close();
+  await server.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function deployment(annotations: string): string {
+  return `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+spec:
+  replicas: 1
+  selector:
+    matchLabels: { app: web }
+  template:
+    metadata:
+      labels: { app: web }
+      annotations: {${annotations}}
+    spec:
+      containers:
+        - name: app
+          image: nginx:1.25
+`;
+}
+
+async function setArtifact(revision: string): Promise<void> {
+  await client.patchStatus(
+    { apiVersion: 'source.keelson.dev/v1', kind: 'GitRepository', namespace, name: 'web' },
+    {
+      conditions: [
+        {
+          type: 'Ready',
+          status: 'True',
+          reason: 'Succeeded',
+          message: 'ok',
+          lastTransitionTime: rfc3339(Date.now()),
+        },
+      ],
+      artifact: { revision, digest: `sha256:${revision}`, lastUpdateTime: rfc3339(Date.now()), path: dir },
+    },
+  );
+}
+
+async function sync(): Promise<Sync> {
+  return client.get<Sync>({ apiVersion: syncApiVersion, kind: 'Sync', namespace, name: 'web' });
+}
+
+test('waits for a Deployment to become available; rolls back an unhealthy revision', async () => {
+  writeFileSync(path.join(dir, 'deployment.yaml'), deployment(''));
+  await client.create<GitRepository>({
+    apiVersion: 'source.keelson.dev/v1',
+    kind: 'GitRepository',
+    metadata: { name: 'web', namespace },
+    spec: { url: 'https://example.invalid/web.git', interval: '1h' },
+  });
+  await setArtifact('main@sha1:1');
+  await client.create<Sync>({
+    apiVersion: syncApiVersion,
+    kind: 'Sync',
+    metadata: { name: 'web', namespace },
+    spec: {
+      sourceRef: { kind: 'GitRepository', name: 'web' },
+      interval: '10m',
+      timeout: '4s',
+      prune: true,
+      wait: true,
+      rollback: true,
+    },
+  });
+  const healthy = await eventually(
+    'Ready',
+    async () => {
+      const s = await sync();
+      return findCondition(s.status, 'Ready')?.status === 'True' ? s : undefined;
+    },
+    20_000,
+  );
+  assert.equal(healthy.status?.lastHealthyRevision, 'main@sha1:1');
+
+  writeFileSync(path.join(dir, 'deployment.yaml'), deployment('sim.keelson.dev/never-ready: "true"'));
+  await setArtifact('main@sha1:2');
+  const failed = await eventually(
+    'HealthCheckFailed',
+    async () => {
+      const s = await sync();
+      return findCondition(s.status, 'Ready')?.reason === 'HealthCheckFailed' ? s : undefined;
+    },
+    30_000,
+  );
+  const message = findCondition(failed.status, 'Ready')?.message ?? '';
+  assert.match(message, /Deployment default\/web/);
+  assert.match(message, /rolled back to revision main@sha1:1/);
+  assert.equal(failed.status?.lastAppliedRevision, 'main@sha1:1');
+  assert.equal(failed.status?.lastHealthyRevision, 'main@sha1:1');
+  const live = await client.get<
+    KubeObject & { spec: { template: { metadata: { annotations?: Record<string, string> } } } }
+  >({ apiVersion: 'apps/v1', kind: 'Deployment', namespace, name: 'web' });
+  assert.equal(live.spec.template.metadata.annotations?.['sim.keelson.dev/never-ready'], undefined);
+});

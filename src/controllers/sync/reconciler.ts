@@ -1,0 +1,563 @@
+/**
+ * The Sync reconcile loop, Flux kustomize-controller's shape: get → finalizer → suspend →
+ * Reconciling → dependsOn → source artifact → build → postBuild substitution → targetNamespace →
+ * staged apply → prune → health → status patch in a `finally` → requeue after the jittered
+ * interval. Level-based: every call rebuilds the whole desired state and applies only what differs.
+ */
+import { isDeepStrictEqual } from 'node:util';
+
+import type { DriftRecord, GitRepository, InventoryEntry, ObjectResult, Sync } from '../../api/crds/index.ts';
+import { syncGroup } from '../../api/crds/sync.ts';
+import type { KubeObject } from '../../api/meta.ts';
+import type { Clock } from '../../base/clock.ts';
+import { buildManifests, isBuildError, substitute } from '../../adapters/manifests/index.ts';
+import { isNotFound, refOf, type KubeClient, type ObjectRef } from '../../runtime/client.ts';
+import {
+  findCondition,
+  isTrue,
+  markNotReady,
+  markReady,
+  markReconciling,
+  Ready,
+} from '../../runtime/conditions.ts';
+import {
+  requestKey,
+  type Logger,
+  type Reconciler,
+  type Request,
+  type Result,
+} from '../../runtime/controller.ts';
+import type { EventSink } from '../../runtime/events.ts';
+import { keyOf, sleep, type Informer } from '../../runtime/informer.ts';
+import { applyStaged, type ApplyOutcome } from './apply.ts';
+import type { DriftWatcher } from './drift.ts';
+import { parseDuration } from './duration.ts';
+import { healthOf } from './health.ts';
+import {
+  entryOf,
+  isOwnedBy,
+  nameLabel,
+  namespaceLabel,
+  objectId,
+  pruneAnnotation,
+  refOfEntry,
+  staleEntries,
+} from './inventory.ts';
+import {
+  ArtifactFailed,
+  BuildFailed,
+  DependencyNotReady,
+  HealthCheckFailed,
+  InvalidSpec,
+  Progressing,
+  PruneFailed,
+  ReconciliationFailed,
+  ReconciliationSucceeded,
+  RolledBack,
+  SourceNotReady,
+  SyncFailure,
+  ValidationFailed,
+} from './reasons.ts';
+
+export const syncApiVersion = `${syncGroup}/v1`;
+/** Held until the objects of a pruning Sync are deleted. */
+export const syncFinalizer = 'sync.keelson.dev/finalizer';
+/** Set to a new value to ask for a reconcile now (Flux's `reconcile.fluxcd.io/requestedAt`). */
+export const requestedAtAnnotation = 'reconcile.keelson.dev/requestedAt';
+
+const jitterFraction = 0.1;
+const defaultRetryMs = 30_000;
+const healthPollMs = 500;
+/** How many drift records status keeps (newest last). */
+const maxDriftRecords = 20;
+
+type SyncStatus = NonNullable<Sync['status']>;
+
+/**
+ * What the controller remembers between reconciles, shared with the drift watcher: the objects
+ * each Sync last applied (by Sync key, then object id), the last healthy build (by Sync uid, in
+ * memory only: lost on restart), and drift seen but not yet written to status.
+ */
+export class SyncMemory {
+  readonly applied = new Map<string, Map<string, KubeObject>>();
+  readonly healthy = new Map<string, { revision: string; objects: KubeObject[] }>();
+  readonly drift = new Map<string, DriftRecord[]>();
+
+  forget(key: string, uid: string | undefined): void {
+    this.applied.delete(key);
+    this.drift.delete(key);
+    if (uid !== undefined) this.healthy.delete(uid);
+  }
+}
+
+export interface SyncReconcilerDeps {
+  /** The management cluster: Syncs, sources and substitution ConfigMaps/Secrets live there. */
+  client: KubeClient;
+  syncs: Informer<Sync>;
+  gitRepositories: Informer<GitRepository>;
+  /** The client for a Sync's target, and a key naming that target. */
+  target: (sync: Sync) => { key: string; client: KubeClient };
+  drift: DriftWatcher;
+  memory: SyncMemory;
+  clock: Pick<Clock, 'now'>;
+  log: Logger;
+  events?: EventSink | undefined;
+  random?: (() => number) | undefined;
+}
+
+/** Reconciles one Sync; see the module doc. */
+export class SyncReconciler implements Reconciler {
+  readonly #deps: SyncReconcilerDeps;
+  readonly #random: () => number;
+
+  constructor(deps: SyncReconcilerDeps) {
+    this.#deps = deps;
+    this.#random = deps.random ?? Math.random;
+  }
+
+  async reconcile(request: Request, signal: AbortSignal): Promise<Result> {
+    let sync = this.#deps.syncs.get(requestKey(request));
+    if (sync === undefined) return {};
+    if (sync.metadata.deletionTimestamp !== undefined) return this.#finalize(sync);
+    if (!sync.metadata.finalizers?.includes(syncFinalizer)) sync = await this.#addFinalizer(sync);
+    if (sync.spec.suspend === true) {
+      this.#deps.log('sync suspended; not reconciling', { sync: keyOf(sync) });
+      return {};
+    }
+    return this.#reconcileSync(sync, signal);
+  }
+
+  async #reconcileSync(sync: Sync, signal: AbortSignal): Promise<Result> {
+    const before: SyncStatus = structuredClone(sync.status ?? {});
+    const status: SyncStatus = structuredClone(before);
+    const generation = sync.metadata.generation;
+    const g = generation === undefined ? {} : { generation };
+    const requestedAt = sync.metadata.annotations?.[requestedAtAnnotation];
+    const key = keyOf(sync);
+    let retryMs = defaultRetryMs;
+    try {
+      const intervalMs = duration(sync, 'interval');
+      retryMs = sync.spec.retryInterval === undefined ? defaultRetryMs : duration(sync, 'retryInterval');
+      const timeoutMs = sync.spec.timeout === undefined ? intervalMs : duration(sync, 'timeout');
+      markReconciling(status, Progressing, 'reconciliation in progress', this.#now(), generation);
+
+      this.#checkDependencies(sync, retryMs);
+      const artifact = this.#artifact(sync, retryMs);
+      const revision = artifact.revision;
+      status.lastAttemptedRevision = revision;
+
+      const built = await this.#build(sync, artifact.path, signal, retryMs);
+      const { key: targetKey, client: target } = this.#deps.target(sync);
+      const objects = await prepare(target, sync, built);
+
+      // report-only drift stays unreverted until the revision or the spec moves
+      const sameSpec = revision === before.lastAppliedRevision && generation === before.observedGeneration;
+      status.drift = mergeDrift(sameSpec ? (status.drift ?? []) : [], this.#deps.memory.drift.get(key) ?? []);
+      this.#deps.memory.drift.delete(key);
+      const skip = new Set(
+        sync.spec.driftPolicy === 'report'
+          ? status.drift.filter((d) => d.action === 'reported').map((d) => d.id)
+          : [],
+      );
+      if (status.drift.length === 0) delete status.drift;
+
+      for (const object of objects) this.#deps.drift.watch(targetKey, target, object.apiVersion, object.kind);
+      const outcome = await applyStaged(target, objects, {
+        policy: sync.spec.applyPolicy ?? 'atomic',
+        live: (object) => this.#deps.drift.live(targetKey, object),
+        skip,
+        timeoutMs,
+        now: () => this.#deps.clock.now(),
+        signal,
+      });
+      this.#remember(key, objects, outcome);
+      const previous = before.inventory?.entries ?? [];
+      status.inventory = { entries: inventoryAfter(objects, outcome, previous) };
+      status.objects = outcome.results;
+
+      const atomicFailure = outcome.failed.length > 0 && (sync.spec.applyPolicy ?? 'atomic') === 'atomic';
+      if (sync.spec.prune && !atomicFailure) {
+        const pruned = await this.#prune(sync, target, staleEntries(previous, status.inventory.entries));
+        status.objects.push(...pruned);
+        const failed = pruned.filter((p) => p.action === 'failed');
+        if (failed.length > 0) {
+          throw new SyncFailure(PruneFailed, `prune failed: ${describeResults(failed)}`, {
+            retryAfter: retryMs,
+          });
+        }
+      }
+      this.#summarise(sync, status.objects);
+      if (outcome.failed.length > 0) {
+        const reason = atomicFailure ? ValidationFailed : ReconciliationFailed;
+        const what = atomicFailure ? 'validation failed, nothing applied' : 'apply failed';
+        throw new SyncFailure(reason, `${what}: ${describeResults(outcome.failed)}`, { retryAfter: retryMs });
+      }
+      status.lastAppliedRevision = revision;
+
+      const unhealthy = await this.#waitHealthy(sync, target, objects, timeoutMs, signal);
+      if (unhealthy !== undefined) {
+        const message = `health check failed after ${sync.spec.timeout ?? sync.spec.interval}: ${unhealthy}`;
+        const rolledBack = await this.#rollback(sync, target, status, revision, timeoutMs, signal);
+        if (rolledBack !== undefined) {
+          throw new SyncFailure(HealthCheckFailed, `${message}; rolled back to revision ${rolledBack}`, {
+            stalled: true,
+          });
+        }
+        throw new SyncFailure(HealthCheckFailed, message, { retryAfter: retryMs });
+      }
+      status.lastHealthyRevision = revision;
+      if (sync.metadata.uid !== undefined) {
+        this.#deps.memory.healthy.set(sync.metadata.uid, { revision, objects });
+      }
+      markReady(status, ReconciliationSucceeded, `Applied revision: ${revision}`, this.#now(), generation);
+      return { requeueAfter: this.#jitter(intervalMs) };
+    } catch (error) {
+      if (signal.aborted) throw error;
+      const failure = failureOf(error, retryMs);
+      const wasReady = findCondition(before, Ready);
+      markNotReady(status, failure.reason, failure.message, this.#now(), { ...g, stalled: failure.stalled });
+      if (!failure.stalled) markReconciling(status, Progressing, failure.message, this.#now(), generation);
+      if (wasReady?.status !== 'False' || wasReady.message !== failure.message) {
+        this.#deps.events?.event(sync, 'Warning', failure.reason, failure.message);
+      }
+      if (failure.stalled) return {};
+      if (failure.retryAfter !== undefined) return { requeueAfter: failure.retryAfter };
+      throw error;
+    } finally {
+      if (!signal.aborted) {
+        if (requestedAt !== undefined) status.lastHandledReconcileAt = requestedAt;
+        await this.#writeStatus(sync, before, status);
+      }
+    }
+  }
+
+  /** Every dependency must be Ready for its current generation; otherwise says which and why. */
+  #checkDependencies(sync: Sync, retryMs: number): void {
+    for (const dependency of sync.spec.dependsOn ?? []) {
+      const key = `${dependency.namespace ?? sync.metadata.namespace ?? ''}/${dependency.name}`;
+      const other = this.#deps.syncs.get(key);
+      let why: string | undefined;
+      if (other === undefined) why = 'not found';
+      else {
+        const ready = findCondition(other.status, Ready);
+        if (ready?.status !== 'True') why = `not ready: ${ready?.message ?? 'no Ready condition yet'}`;
+        else if (
+          (ready.observedGeneration ?? other.status?.observedGeneration) !== other.metadata.generation
+        ) {
+          why = 'not ready: its latest generation is not reconciled yet';
+        }
+      }
+      if (why !== undefined) {
+        throw new SyncFailure(DependencyNotReady, `dependency '${key}' ${why}`, { retryAfter: retryMs });
+      }
+    }
+  }
+
+  /** The source's artifact, which must be Ready and on disk. */
+  #artifact(sync: Sync, retryMs: number): { revision: string; path: string } {
+    const ref = sync.spec.sourceRef;
+    const key = `${ref.namespace ?? sync.metadata.namespace ?? ''}/${ref.name}`;
+    const source = this.#deps.gitRepositories.get(key);
+    if (source === undefined) {
+      throw new SyncFailure(ArtifactFailed, `source GitRepository ${key} not found`, { retryAfter: retryMs });
+    }
+    if (!isTrue(source.status, Ready)) {
+      const message = findCondition(source.status, Ready)?.message ?? 'no Ready condition yet';
+      throw new SyncFailure(SourceNotReady, `source GitRepository ${key} is not ready: ${message}`, {
+        retryAfter: retryMs,
+      });
+    }
+    const artifact = source.status?.artifact;
+    if (artifact?.path === undefined) {
+      throw new SyncFailure(ArtifactFailed, `source GitRepository ${key} has no artifact`, {
+        retryAfter: retryMs,
+      });
+    }
+    return { revision: artifact.revision, path: artifact.path };
+  }
+
+  async #build(sync: Sync, dir: string, signal: AbortSignal, retryMs: number): Promise<KubeObject[]> {
+    const { objects } = await buildManifests(dir, sync.spec.path ?? '.', { signal });
+    const postBuild = sync.spec.postBuild;
+    if (postBuild === undefined) return objects.map((b) => b.object);
+    const variables: Record<string, string> = {};
+    for (const from of postBuild.substituteFrom ?? []) {
+      const ref: ObjectRef = {
+        apiVersion: 'v1',
+        kind: from.kind,
+        namespace: sync.metadata.namespace,
+        name: from.name,
+      };
+      const found = await this.#deps.client.tryGet<KubeObject & { data?: Record<string, string> }>(ref);
+      if (found === undefined) {
+        if (from.optional === true) continue;
+        throw new SyncFailure(
+          BuildFailed,
+          `postBuild.substituteFrom: ${from.kind} ${sync.metadata.namespace ?? ''}/${from.name} not found`,
+          {
+            retryAfter: retryMs,
+          },
+        );
+      }
+      for (const [name, value] of Object.entries(found.data ?? {})) {
+        variables[name] = from.kind === 'Secret' ? Buffer.from(value, 'base64').toString('utf8') : value;
+      }
+    }
+    Object.assign(variables, postBuild.substitute ?? {});
+    return substitute(objects, variables).map((b) => b.object);
+  }
+
+  /** Remembers what was applied, for drift detection and rollback. */
+  #remember(key: string, objects: KubeObject[], outcome: ApplyOutcome): void {
+    const applied = new Map<string, KubeObject>();
+    const failed = new Set(outcome.failed.map((f) => f.id));
+    const previous = this.#deps.memory.applied.get(key);
+    for (const object of objects) {
+      const id = objectId(object);
+      if (outcome.applied.has(id)) applied.set(id, object);
+      else if (!failed.has(id) && previous?.has(id)) applied.set(id, previous.get(id)!);
+    }
+    this.#deps.memory.applied.set(key, applied);
+  }
+
+  /** Deletes stale objects that carry this Sync's ownership labels; never anything else. */
+  async #prune(sync: Sync, target: KubeClient, stale: InventoryEntry[]): Promise<ObjectResult[]> {
+    const results: ObjectResult[] = [];
+    for (const entry of stale) {
+      const ref = refOfEntry(entry);
+      try {
+        const live = await target.tryGet(ref);
+        if (live === undefined || !isOwnedBy(live, sync)) continue;
+        if (live.metadata.annotations?.[pruneAnnotation] === 'disabled') continue;
+        if (await target.deleteIfExists(ref, { propagationPolicy: 'Background' })) {
+          results.push({ id: entry.id, action: 'deleted' });
+        }
+      } catch (error) {
+        if (isNotFound(error)) continue;
+        results.push({ id: entry.id, action: 'failed', message: (error as Error).message });
+      }
+    }
+    return results;
+  }
+
+  /** Polls the objects to check until all are healthy or the timeout; undefined when healthy. */
+  async #waitHealthy(
+    sync: Sync,
+    target: KubeClient,
+    objects: KubeObject[],
+    timeoutMs: number,
+    signal: AbortSignal,
+  ): Promise<string | undefined> {
+    const refs: ObjectRef[] = sync.spec.wait === true ? objects.map(refOf) : [];
+    for (const check of sync.spec.healthChecks ?? []) {
+      refs.push({ ...check, namespace: check.namespace ?? sync.metadata.namespace });
+    }
+    if (refs.length === 0) return undefined;
+    const deadline = this.#deps.clock.now() + timeoutMs;
+    for (;;) {
+      const unhealthy: string[] = [];
+      for (const ref of refs) {
+        const live = await target.tryGet(ref);
+        const name = `${ref.kind} ${ref.namespace ? `${ref.namespace}/` : ''}${ref.name}`;
+        if (live === undefined) unhealthy.push(`${name}: not found`);
+        else {
+          const health = healthOf(live);
+          if (!health.healthy) unhealthy.push(`${name}: ${health.message ?? 'not healthy'}`);
+        }
+      }
+      if (unhealthy.length === 0) return undefined;
+      if (this.#deps.clock.now() >= deadline || signal.aborted) return unhealthy.join('; ');
+      await sleep(healthPollMs, signal);
+    }
+  }
+
+  /** Re-applies the last healthy build, when rollback is on and one is remembered; returns its revision. */
+  async #rollback(
+    sync: Sync,
+    target: KubeClient,
+    status: SyncStatus,
+    revision: string,
+    timeoutMs: number,
+    signal: AbortSignal,
+  ): Promise<string | undefined> {
+    const last =
+      sync.metadata.uid === undefined ? undefined : this.#deps.memory.healthy.get(sync.metadata.uid);
+    if (sync.spec.rollback !== true || last === undefined || last.revision === revision) return undefined;
+    if (status.lastHealthyRevision !== last.revision) return undefined;
+    const { key } = this.#deps.target(sync);
+    const outcome = await applyStaged(target, last.objects, {
+      policy: 'partial',
+      live: (object) => this.#deps.drift.live(key, object),
+      timeoutMs,
+      now: () => this.#deps.clock.now(),
+      signal,
+    });
+    this.#remember(keyOf(sync), last.objects, outcome);
+    status.lastAppliedRevision = last.revision;
+    status.objects = outcome.results;
+    this.#deps.events?.event(sync, 'Warning', RolledBack, `rolled back to revision ${last.revision}`);
+    return last.revision;
+  }
+
+  #summarise(sync: Sync, results: ObjectResult[]): void {
+    const counts = new Map<string, number>();
+    for (const r of results) counts.set(r.action, (counts.get(r.action) ?? 0) + 1);
+    const changed = ['created', 'configured', 'deleted', 'failed'].some((a) => counts.has(a));
+    if (!changed) return;
+    const message = ['created', 'configured', 'deleted', 'failed', 'unchanged', 'skipped']
+      .filter((action) => counts.has(action))
+      .map((action) => `${action} ${counts.get(action)}`)
+      .join(', ');
+    this.#deps.events?.event(sync, counts.has('failed') ? 'Warning' : 'Normal', Progressing, message);
+  }
+
+  /** Deletes the inventory (when pruning, and not suspended), then lets the Sync go. */
+  async #finalize(sync: Sync): Promise<Result> {
+    const finalizers = sync.metadata.finalizers ?? [];
+    if (!finalizers.includes(syncFinalizer)) return {};
+    // forgotten first, so the deletions below are not taken for drift
+    this.#deps.memory.forget(keyOf(sync), sync.metadata.uid);
+    if (sync.spec.prune && sync.spec.suspend !== true) {
+      const { client } = this.#deps.target(sync);
+      const failed = (
+        await this.#prune(sync, client, [...(sync.status?.inventory?.entries ?? [])].reverse())
+      ).filter((r) => r.action === 'failed');
+      if (failed.length > 0)
+        throw new Error(`cannot delete objects of sync ${keyOf(sync)}: ${describeResults(failed)}`);
+    }
+    try {
+      await this.#deps.client.patch(refOf(sync), {
+        metadata: {
+          finalizers: finalizers.filter((f) => f !== syncFinalizer),
+          resourceVersion: sync.metadata.resourceVersion,
+        },
+      });
+    } catch (error) {
+      if (!isNotFound(error)) throw error;
+    }
+    return {};
+  }
+
+  async #addFinalizer(sync: Sync): Promise<Sync> {
+    return this.#deps.client.patch<Sync>(refOf(sync), {
+      metadata: {
+        finalizers: [...(sync.metadata.finalizers ?? []), syncFinalizer],
+        resourceVersion: sync.metadata.resourceVersion,
+      },
+    });
+  }
+
+  async #writeStatus(sync: Sync, before: SyncStatus, after: SyncStatus): Promise<void> {
+    const patch = statusPatch(before, after);
+    if (patch === undefined) return;
+    try {
+      await this.#deps.client.patchStatus(refOf(sync), patch);
+    } catch (error) {
+      if (!isNotFound(error)) throw error;
+    }
+  }
+
+  #now(): Date {
+    return new Date(this.#deps.clock.now());
+  }
+
+  #jitter(ms: number): number {
+    return Math.round(ms * (1 + jitterFraction * (2 * this.#random() - 1)));
+  }
+}
+
+function duration(sync: Sync, field: 'interval' | 'retryInterval' | 'timeout'): number {
+  const text = sync.spec[field];
+  const ms = parseDuration(text);
+  if (ms === undefined || ms <= 0) {
+    throw new SyncFailure(
+      InvalidSpec,
+      `spec.${field} "${text ?? ''}" is not a positive duration such as 30s or 5m`,
+      {
+        stalled: true,
+      },
+    );
+  }
+  return ms;
+}
+
+/**
+ * The objects as they are applied: ownership labels added, and the namespace set the way Flux does
+ * (targetNamespace on every namespaced object, `default` when none is given, none on cluster-scoped
+ * kinds). A kind discovery cannot resolve yet (a CRD of this build) keeps what it was given.
+ */
+async function prepare(target: KubeClient, sync: Sync, built: KubeObject[]): Promise<KubeObject[]> {
+  return Promise.all(
+    built.map(async (original) => {
+      const object = structuredClone(original);
+      object.metadata.labels = {
+        ...object.metadata.labels,
+        [nameLabel]: sync.metadata.name ?? '',
+        [namespaceLabel]: sync.metadata.namespace ?? '',
+      };
+      const namespaced = await target.resource(object.apiVersion, object.kind).then(
+        (info) => info.namespaced,
+        () => undefined,
+      );
+      if (namespaced === false) delete object.metadata.namespace;
+      else if (sync.spec.targetNamespace !== undefined) object.metadata.namespace = sync.spec.targetNamespace;
+      else if (namespaced === true) object.metadata.namespace ??= 'default';
+      return object;
+    }),
+  );
+}
+
+/**
+ * The new inventory, in apply order: every desired object that now exists, and the previous entries
+ * of desired objects whose write failed (so they are not pruned).
+ */
+function inventoryAfter(
+  objects: KubeObject[],
+  outcome: ApplyOutcome,
+  previous: InventoryEntry[],
+): InventoryEntry[] {
+  const had = new Set(previous.map((e) => e.id));
+  return objects.filter((o) => outcome.applied.has(objectId(o)) || had.has(objectId(o))).map(entryOf);
+}
+
+function describeResults(results: ObjectResult[]): string {
+  return results.map((r) => `${r.id}: ${r.message ?? r.action}`).join('; ');
+}
+
+function mergeDrift(kept: DriftRecord[], seen: DriftRecord[]): DriftRecord[] {
+  const out = [...kept];
+  for (const record of seen) {
+    if (!out.some((r) => r.id === record.id && r.manager === record.manager && r.time === record.time))
+      out.push(record);
+  }
+  return out.slice(-maxDriftRecords);
+}
+
+function failureOf(error: unknown, retryMs: number): SyncFailure {
+  if (error instanceof SyncFailure) return error;
+  if (isBuildError(error)) {
+    const transient = error.buildCode === 'KUSTOMIZE_NOT_FOUND' || error.buildCode === 'KUSTOMIZE_TIMEOUT';
+    return new SyncFailure(BuildFailed, error.message, {
+      stalled: !transient,
+      ...(transient && { retryAfter: retryMs }),
+      cause: error,
+    });
+  }
+  return new SyncFailure(ReconciliationFailed, (error as Error).message, { cause: error });
+}
+
+/** A merge patch from `before` to `after` over status's top-level fields; undefined when equal. */
+export function statusPatch(before: SyncStatus, after: SyncStatus): Record<string, unknown> | undefined {
+  const from = before as Record<string, unknown>;
+  const to = after as Record<string, unknown>;
+  const patch: Record<string, unknown> = {};
+  for (const field of new Set([...Object.keys(from), ...Object.keys(to)])) {
+    const value = to[field];
+    if (value === undefined) {
+      if (from[field] !== undefined) patch[field] = null;
+    } else if (!isDeepStrictEqual(from[field], value)) {
+      patch[field] = value;
+    }
+  }
+  return Object.keys(patch).length === 0 ? undefined : patch;
+}
