@@ -4,7 +4,7 @@
  */
 import { KeelsonError } from '../../base/errors.ts';
 import { isGitError } from '../../adapters/git/index.ts';
-import { formatDuration } from './duration.ts';
+import { formatDuration } from '../../base/duration.ts';
 
 export const Succeeded = 'Succeeded';
 export const Progressing = 'Progressing';

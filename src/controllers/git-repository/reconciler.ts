@@ -25,7 +25,7 @@ import {
 import type { EventSink } from '../../runtime/events.ts';
 import { keyOf, type Informer } from '../../runtime/informer.ts';
 import { authFromSecret, InvalidCredentialsError, type Secret } from './credentials.ts';
-import { parseDuration } from './duration.ts';
+import { parseDuration } from '../../base/duration.ts';
 import {
   AuthenticationFailed,
   failureOf,

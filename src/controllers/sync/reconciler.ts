@@ -31,7 +31,7 @@ import type { EventSink } from '../../runtime/events.ts';
 import { keyOf, sleep, type Informer } from '../../runtime/informer.ts';
 import { applyStaged, type ApplyOutcome } from './apply.ts';
 import type { DriftWatcher } from './drift.ts';
-import { parseDuration } from './duration.ts';
+import { parseDuration } from '../../base/duration.ts';
 import { healthOf } from './health.ts';
 import {
   entryOf,

@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import type { KubeObject } from '../../api/meta.ts';
 import { contains, ownsOnly } from './apply.ts';
 import { fieldPaths, foreignChange, objectPaths } from './drift.ts';
-import { parseDuration } from './duration.ts';
+import { parseDuration } from '../../base/duration.ts';
 import { healthOf } from './health.ts';
 import { entryOf, refOfEntry, staleEntries } from './inventory.ts';
 

@@ -1,5 +1,5 @@
 /**
- * Go's `time.ParseDuration` for the duration strings Flux users write in `spec.interval` and
+ * Go's `time.ParseDuration` for the duration strings users write in `spec.interval` and
  * `spec.timeout` (`1m30s`, `10s`, `1.5h`, `500ms`). No I/O.
  */
 
@@ -17,9 +17,9 @@ const unitMs: Record<string, number> = {
 const part = /([0-9]*(?:\.[0-9]*)?)(ns|us|µs|μs|ms|s|m|h)/y;
 
 /** Milliseconds in a Go duration string, or undefined when it is not one. `0` alone is zero. */
-export function parseDuration(text: string): number | undefined {
+export function parseDuration(text: string | undefined): number | undefined {
   if (text === '0') return 0;
-  if (text === '') return undefined;
+  if (text === undefined || text === '') return undefined;
   let total = 0;
   part.lastIndex = 0;
   while (part.lastIndex < text.length) {
