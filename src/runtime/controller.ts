@@ -8,8 +8,10 @@ import type { KubeObject, OwnerReference } from '../api/meta.ts';
 import { isConflict } from './client.ts';
 import type { Informer } from './informer.ts';
 import { keyOf, splitKey } from './informer.ts';
+import { LeaderElector, type LeaderElectionOptions } from './leader-election.ts';
 import type { BackoffOptions } from './queue.ts';
 import { WorkQueue } from './queue.ts';
+import type { Metrics } from './metrics.ts';
 
 export interface Request {
   namespace?: string;
@@ -184,17 +186,43 @@ export function controllerOf(object: KubeObject): OwnerReference | undefined {
   return object.metadata.ownerReferences?.find((r) => r.controller === true);
 }
 
+export interface ManagerOptions {
+  /**
+   * Start controllers only while this process holds the Lease (informers and runnables start
+   * regardless, so a successor's caches are warm). Losing the lease stops the controllers for good.
+   */
+  leaderElection?: LeaderElectionOptions;
+  /** Records every added controller, and leadership, in this registry. */
+  metrics?: Metrics;
+}
+
 /**
  * Runs controllers over shared informers: starts the informers, waits for their caches, then the
  * workers; stops them in reverse order.
  */
 export class Manager {
+  readonly #leaderElection: LeaderElectionOptions | undefined;
+  readonly #metrics: Metrics | undefined;
+  #elector: LeaderElector | undefined;
   readonly #controllers: Controller[] = [];
   readonly #informers = new Set<Informer<KubeObject>>();
   readonly #extra: { start(): void | Promise<void>; stop(): Promise<void> | void }[] = [];
 
+  constructor(options: ManagerOptions = {}) {
+    this.#leaderElection = options.leaderElection;
+    this.#metrics = options.metrics;
+    if (options.leaderElection)
+      this.#metrics?.observeLeader(options.leaderElection.name, () => this.#elector?.isLeader ?? false);
+  }
+
+  /** The elector while leader election runs; undefined without leader election or before start. */
+  get elector(): LeaderElector | undefined {
+    return this.#elector;
+  }
+
   add(controller: Controller): this {
     this.#controllers.push(controller);
+    this.#metrics?.observe(controller);
     for (const informer of controller.informers) this.#informers.add(informer);
     return this;
   }
@@ -214,11 +242,29 @@ export class Manager {
     for (const informer of this.#informers) informer.start();
     await Promise.all([...this.#informers].map((i) => i.waitForSync()));
     for (const runnable of this.#extra) await runnable.start();
-    for (const controller of this.#controllers) controller.start();
+    const election = this.#leaderElection;
+    if (!election) {
+      for (const controller of this.#controllers) controller.start();
+      return;
+    }
+    this.#elector = new LeaderElector({
+      ...election,
+      onStartedLeading: async () => {
+        for (const controller of this.#controllers) controller.start();
+        await election.onStartedLeading?.();
+      },
+      onStoppedLeading: async (reason) => {
+        if (reason === 'lost') await Promise.all(this.#controllers.map((c) => c.stop()));
+        await election.onStoppedLeading?.(reason);
+      },
+    });
+    this.#elector.start();
   }
 
   async stop(): Promise<void> {
     await Promise.all(this.#controllers.map((c) => c.stop()));
+    // after the controllers, so a successor never overlaps with our last reconciles
+    await this.#elector?.stop();
     for (const runnable of [...this.#extra].reverse()) await runnable.stop();
     await Promise.all([...this.#informers].map((i) => i.stop()));
   }
