@@ -1,8 +1,104 @@
-import { Command } from 'commander';
+import { Argument, Command, InvalidArgumentError, Option } from 'commander';
+import { defaultNamespace, processDeps, withClient, type CliDeps, type ClientOptions } from './context.ts';
+import { events, parseFor } from './events.ts';
+import { parseDuration } from './format.ts';
+import { get, type OutputFormat } from './get.ts';
+import { kindNamed, sourceKind, syncKind, type CliKind } from './kinds.ts';
+import { reconcile, resume, suspend } from './reconcile.ts';
+
+function kindArgument(allowed: readonly CliKind[], words: string): Argument {
+  return new Argument('<kind>', words).argParser((value: string) => {
+    const kind = kindNamed(value);
+    if (!kind || !allowed.includes(kind)) throw new InvalidArgumentError(`must be one of: ${words}`);
+    return kind;
+  });
+}
+
+function timeout(value: string): number {
+  const ms = parseDuration(value);
+  if (ms === undefined) throw new InvalidArgumentError('must be a duration such as 30s, 2m or 1h');
+  return ms;
+}
+
+/** Adds the options every client verb takes: where the API is and which namespace. */
+function clientCommand(parent: Command, name: string): Command {
+  return parent
+    .command(name)
+    .option('--kubeconfig <path>', 'kubeconfig to use (default: $KUBECONFIG, else .keelson/kubeconfig)')
+    .option('-n, --namespace <namespace>', 'namespace of the objects', defaultNamespace);
+}
+
+const timeoutOption = (): Option =>
+  new Option('--timeout <duration>', 'how long to wait for the reconcile')
+    .argParser(timeout)
+    .default(120_000, '2m');
 
 /** The client side of the CLI: commands that talk to a Keelson API over HTTP. */
-export function buildCli(): Command {
-  return new Command('keelson')
+export function buildCli(deps: CliDeps = processDeps): Command {
+  const program = new Command('keelson')
     .description('GitOps for Kubernetes fleets: pull request to every cluster')
     .showHelpAfterError();
+  const setExit = (code: number) => {
+    if (code !== 0) process.exitCode = code;
+  };
+
+  clientCommand(program, 'get')
+    .description('list sources or syncs with their readiness and revision')
+    .addArgument(kindArgument([sourceKind, syncKind], 'sources, syncs'))
+    .argument('[name]', 'only this object')
+    .addOption(
+      new Option('-o, --output <format>', 'print the objects as yaml or json').choices(['yaml', 'json']),
+    )
+    .action(
+      async (kind: CliKind, name: string | undefined, opts: ClientOptions & { output?: 'yaml' | 'json' }) => {
+        const output: OutputFormat = opts.output ?? 'table';
+        await withClient(opts, deps, (client) =>
+          get(client, deps, { kind, namespace: opts.namespace, name, output }),
+        );
+      },
+    );
+
+  clientCommand(program, 'reconcile')
+    .description('ask the controller to reconcile a source or sync now, and wait for the outcome')
+    .addArgument(kindArgument([sourceKind, syncKind], 'source, sync'))
+    .argument('<name>', 'the object')
+    .addOption(timeoutOption())
+    .action(async (kind: CliKind, name: string, opts: ClientOptions & { timeout: number }) => {
+      const target = { kind, namespace: opts.namespace, name };
+      setExit(await withClient(opts, deps, (client) => reconcile(client, deps, target, opts.timeout)));
+    });
+
+  clientCommand(program, 'suspend')
+    .description('stop reconciling a sync (or source) until it is resumed')
+    .addArgument(kindArgument([syncKind, sourceKind], 'sync, source'))
+    .argument('<name>', 'the object')
+    .action(async (kind: CliKind, name: string, opts: ClientOptions) => {
+      const target = { kind, namespace: opts.namespace, name };
+      await withClient(opts, deps, (client) => suspend(client, deps, target));
+    });
+
+  clientCommand(program, 'resume')
+    .description('resume a suspended sync (or source) and wait for its reconcile')
+    .addArgument(kindArgument([syncKind, sourceKind], 'sync, source'))
+    .argument('<name>', 'the object')
+    .addOption(timeoutOption())
+    .action(async (kind: CliKind, name: string, opts: ClientOptions & { timeout: number }) => {
+      const target = { kind, namespace: opts.namespace, name };
+      setExit(await withClient(opts, deps, (client) => resume(client, deps, target, opts.timeout)));
+    });
+
+  clientCommand(program, 'events')
+    .description('list the events of a namespace, oldest first')
+    .option('--for <kind/name>', 'only events about this object (e.g. sync/apps)', (value: string) => {
+      const parsed = parseFor(value);
+      if (!parsed) throw new InvalidArgumentError('must be KIND/NAME, e.g. sync/apps');
+      return parsed;
+    })
+    .action(async (opts: ClientOptions & { for?: { kind: string; name: string } }) => {
+      await withClient(opts, deps, (client) =>
+        events(client, deps, { namespace: opts.namespace, for: opts.for }),
+      );
+    });
+
+  return program;
 }
