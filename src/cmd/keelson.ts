@@ -4,6 +4,8 @@ import { InvalidArgumentError } from 'commander';
 import { buildCli } from '../cli/main.ts';
 import { kubeconfigFromData, startApiServer } from './apiserver.ts';
 import { up } from './up.ts';
+import { startControllers } from './controllers.ts';
+import { KubeClient } from '../runtime/client.ts';
 
 function port(value: string): number {
   const n = Number(value);
@@ -103,6 +105,49 @@ program
     process.once('SIGINT', shutdown);
     process.once('SIGTERM', shutdown);
   });
+
+program
+  .command('controllers')
+  .description('run the GitOps controllers against any Kubernetes API, with leader election')
+  .option('--kubeconfig <path>', 'the management cluster', process.env['KUBECONFIG'] ?? '.keelson/kubeconfig')
+  .option('--data <dir>', 'git cache and webhook secret', '.keelson-controllers')
+  .option('--port <n>', 'port on 127.0.0.1 for /hooks/git and /metrics (0 picks one)', port, 0)
+  .option('--leader-election-namespace <ns>', 'namespace of the leader election Lease', 'keelson-system')
+  .option('--identity <id>', 'this process in the Lease (default: hostname and a random suffix)')
+  .action(
+    async (opts: {
+      kubeconfig: string;
+      data: string;
+      port: number;
+      leaderElectionNamespace: string;
+      identity?: string;
+    }) => {
+      const log = (message: string, fields?: Record<string, unknown>) =>
+        process.stderr.write(`${message} ${JSON.stringify(fields ?? {})}\n`);
+      const client = KubeClient.fromFile(opts.kubeconfig);
+      const running = await startControllers({
+        client,
+        dataDir: opts.data,
+        log,
+        port: opts.port,
+        leaderElectionNamespace: opts.leaderElectionNamespace,
+        ...(opts.identity !== undefined && { identity: opts.identity }),
+        // as controller-runtime: a process that lost its lease exits, and its supervisor restarts it
+        onLostLease: () => process.exit(1),
+      });
+      process.stdout.write(
+        `keelson controllers: serving ${running.url}/hooks/git and ${running.url}/metrics\n`,
+      );
+      const shutdown = () => {
+        void running.stop().then(() => {
+          client.close();
+          process.exit(0);
+        });
+      };
+      process.once('SIGINT', shutdown);
+      process.once('SIGTERM', shutdown);
+    },
+  );
 
 apiserver
   .command('kubeconfig')

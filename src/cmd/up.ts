@@ -4,24 +4,16 @@
  * webhook, and on first start an example fleet repository with its GitRepository and Syncs. A
  * second `keelson up` on the same directory resumes.
  */
-import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import type { KubeObject } from '../api/meta.ts';
-import { keelsonCrds, type Sync } from '../api/crds/index.ts';
-import { systemClock } from '../base/clock.ts';
-import { GitCli } from '../adapters/git/index.ts';
-import { gitRepositoryController } from '../controllers/git-repository/watches.ts';
-import { gitRepositoryPushReceiver } from '../controllers/git-repository/webhook.ts';
-import { syncController } from '../controllers/sync/watches.ts';
+import type { Sync } from '../api/crds/index.ts';
 import { startEmbeddedNode, type EmbeddedNode } from '../node/node.ts';
 import { KubeClient } from '../runtime/client.ts';
-import { Manager, type Logger } from '../runtime/controller.ts';
-import { InformerFactory } from '../runtime/informer.ts';
+import type { Logger } from '../runtime/controller.ts';
 import { kubeconfigFor, startApiServer, type RunningApiServer } from './apiserver.ts';
+import { startControllers } from './controllers.ts';
 import { createExampleFleet, fleetClusters } from './example-fleet.ts';
 
 export interface UpFlags {
@@ -88,43 +80,16 @@ export async function up(flags: UpFlags, log: Logger, report: Reporter): Promise
     report.step(`logical cluster ${cluster} with its embedded node; kubeconfig: ${path}`);
   }
 
-  for (const crd of keelsonCrds) await ensure(management, crd as KubeObject);
-  await waitFor(async () => {
-    const crds = await Promise.all(
-      keelsonCrds.map((crd) =>
-        management.get({
-          apiVersion: 'apiextensions.k8s.io/v1',
-          kind: 'CustomResourceDefinition',
-          name: (crd as KubeObject).metadata.name ?? '',
-        }),
-      ),
-    );
-    return crds.every((crd) =>
-      (
-        (crd['status'] as { conditions?: { type: string; status: string }[] } | undefined)?.conditions ?? []
-      ).some((c) => c.type === 'Established' && c.status === 'True'),
-    );
-  }, 30_000);
-  report.step('CRDs installed: gitrepositories.source.keelson.dev, syncs.sync.keelson.dev');
-
-  const secretPath = join(data, 'webhook-secret');
-  if (!existsSync(secretPath)) writeFileSync(secretPath, randomBytes(24).toString('hex'), { mode: 0o600 });
-  const secret = readFileSync(secretPath, 'utf8').trim();
-  const informers = new InformerFactory(management, log);
-  const git = new GitCli({ cacheDir: join(data, 'git-cache'), clock: systemClock, log });
-  const sources = gitRepositoryController({ client: management, informers, git, clock: systemClock, log });
-  const manager = new Manager()
-    .add(sources)
-    .add(syncController({ client: management, informers, clock: systemClock, log }));
-  const receiver = gitRepositoryPushReceiver({ controller: sources, informers, secret, log });
-  const hooks: Server = createServer((req, res) => {
-    if (req.url?.split('?')[0] === '/hooks/git') return void receiver(req, res);
-    res.writeHead(404).end();
+  const controllers = await startControllers({
+    client: management,
+    dataDir: data,
+    log,
+    ...(flags.webhookPort !== undefined && { port: flags.webhookPort }),
   });
-  await new Promise<void>((done) => hooks.listen(flags.webhookPort ?? 0, '127.0.0.1', done));
-  const webhookUrl = `http://127.0.0.1:${(hooks.address() as AddressInfo).port}/hooks/git`;
-  await manager.start();
-  report.step(`controllers running; git push webhook: ${webhookUrl} (secret in ${secretPath})`);
+  const webhookUrl = `${controllers.url}/hooks/git`;
+  report.step(
+    `CRDs installed; controllers running; git push webhook: ${webhookUrl} (secret in ${controllers.webhookSecretPath}); metrics: ${controllers.url}/metrics`,
+  );
 
   const fleet = join(data, 'fleet');
   if (createExampleFleet(fleet)) report.step(`example fleet repository created at ${fleet}`);
@@ -154,9 +119,7 @@ export async function up(flags: UpFlags, log: Logger, report: Reporter): Promise
   report.step(`GitRepository ${namespace}/fleet and Syncs ${fleetClusters.join(', ')} applied`);
 
   const stop = async () => {
-    await manager.stop();
-    await informers.stopAll();
-    await new Promise<void>((done) => hooks.close(() => done()));
+    await controllers.stop();
     for (const node of nodes) await node.stop();
     management.close();
     await server.stop();
