@@ -9,9 +9,9 @@ import type { KubeClient, ObjectRef } from '../runtime/client.ts';
 import { findCondition, type HasConditions } from '../runtime/conditions.ts';
 import type { CliDeps } from './context.ts';
 import type { CliKind } from './kinds.ts';
+import { requestedAtAnnotation } from '../api/crds/index.ts';
 
-/** The annotation the controllers watch for a reconcile on demand. */
-export const requestedAtAnnotation = 'reconcile.keelson.dev/requestedAt';
+export { requestedAtAnnotation };
 
 /** How often a waiting verb reads the object again (flux polls too). */
 const pollIntervalMs = 500;

@@ -1,5 +1,12 @@
 /** Schema pieces every Keelson CRD shares: kstatus conditions, references, durations. */
 
+/**
+ * Set (to any new value, by convention a timestamp) to ask for a reconcile now, like Flux's
+ * `reconcile.fluxcd.io/requestedAt`; the value handled last is copied to
+ * `status.lastHandledReconcileAt`, so a client can wait for it.
+ */
+export const requestedAtAnnotation = 'reconcile.keelson.dev/requestedAt';
+
 export type JsonSchema = Record<string, unknown>;
 
 /** A duration as Flux and Kubernetes write them: `30s`, `5m`, `1h30m`. */

@@ -37,16 +37,12 @@ import {
   ReconcileFailure,
   Succeeded,
 } from './reasons.ts';
+import { requestedAtAnnotation } from '../../api/crds/index.ts';
 
 export const gitRepositoryApiVersion = `${sourceGroup}/v1`;
 /** Held until the artifacts only this GitRepository referenced are released. */
 export const gitRepositoryFinalizer = 'source.keelson.dev/finalizer';
-/**
- * Set (to any new value, by convention a timestamp) to ask for a reconcile now, like Flux's
- * `reconcile.fluxcd.io/requestedAt`; the value handled last is copied to
- * `status.lastHandledReconcileAt`, so a client can wait for it.
- */
-export const requestedAtAnnotation = 'reconcile.keelson.dev/requestedAt';
+export { requestedAtAnnotation };
 
 /** How far a requeue strays from spec.interval, either way, so repositories do not poll in step. */
 const jitterFraction = 0.1;

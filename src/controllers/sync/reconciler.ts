@@ -58,12 +58,12 @@ import {
   SyncFailure,
   ValidationFailed,
 } from './reasons.ts';
+import { requestedAtAnnotation } from '../../api/crds/index.ts';
 
 export const syncApiVersion = `${syncGroup}/v1`;
 /** Held until the objects of a pruning Sync are deleted. */
 export const syncFinalizer = 'sync.keelson.dev/finalizer';
-/** Set to a new value to ask for a reconcile now (Flux's `reconcile.fluxcd.io/requestedAt`). */
-export const requestedAtAnnotation = 'reconcile.keelson.dev/requestedAt';
+export { requestedAtAnnotation };
 
 const jitterFraction = 0.1;
 const defaultRetryMs = 30_000;
