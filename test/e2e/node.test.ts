@@ -239,9 +239,12 @@ spec:
       restartPolicy: Never
       containers: [{name: c, image: busybox, command: [sh, -c, "echo started >> ${marker}; sleep 30"]}]
 `;
-  assert.equal((await kubectl(s.kubeconfig, ['apply', '-f', '-'], yaml)).code, 0);
-  await eventually('the pod process to start', async () => existsSync(marker), 30_000);
-  await s.kill();
+  try {
+    assert.equal((await kubectl(s.kubeconfig, ['apply', '-f', '-'], yaml)).code, 0);
+    await eventually('the pod process to start', async () => existsSync(marker), 30_000);
+  } finally {
+    await s.kill();
+  }
   s = await startServer({ dataDir: data, tls: true, args: ['--process-pods'] });
   try {
     const pod = await eventually(
