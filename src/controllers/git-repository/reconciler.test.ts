@@ -1,27 +1,10 @@
-/** The pure parts of the reconcile: the status patch and which updates wake the controller. */
+/** The pure parts of the reconcile: which updates wake the controller. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
 import type { GitRepository } from '../../api/crds/index.ts';
-import { gitRepositoryFinalizer, requestedAtAnnotation, statusPatch } from './reconciler.ts';
+import { gitRepositoryFinalizer, requestedAtAnnotation } from './reconciler.ts';
 import { asksForWork } from './watches.ts';
-
-test('statusPatch sends only what changed, null for what went, nothing when equal', () => {
-  const conditions = [{ type: 'Ready', status: 'True' as const, reason: 'Succeeded', message: 'ok' }];
-  assert.equal(
-    statusPatch({ conditions, observedGeneration: 1 }, { conditions, observedGeneration: 1 }),
-    undefined,
-  );
-  assert.deepEqual(
-    statusPatch({ conditions, observedGeneration: 1 }, { conditions, observedGeneration: 2 }),
-    {
-      observedGeneration: 2,
-    },
-  );
-  assert.deepEqual(statusPatch({ conditions, lastHandledReconcileAt: 'a' }, { conditions }), {
-    lastHandledReconcileAt: null,
-  });
-});
 
 test('only spec, requestedAt, deletion and a lost finalizer ask for work', () => {
   const base: GitRepository = {

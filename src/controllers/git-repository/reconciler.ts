@@ -4,7 +4,6 @@
  * status patch in a `finally` → requeue after the jittered interval.
  */
 import { stat } from 'node:fs/promises';
-import { isDeepStrictEqual } from 'node:util';
 
 import type { Artifact, GitRepository } from '../../api/crds/index.ts';
 import { sourceGroup } from '../../api/crds/git-repository.ts';
@@ -38,6 +37,7 @@ import {
   Succeeded,
 } from './reasons.ts';
 import { requestedAtAnnotation } from '../../api/crds/index.ts';
+import { jittered, statusPatch } from '../../runtime/status.ts';
 
 export const gitRepositoryApiVersion = `${sourceGroup}/v1`;
 /** Held until the artifacts only this GitRepository referenced are released. */
@@ -45,7 +45,6 @@ export const gitRepositoryFinalizer = 'source.keelson.dev/finalizer';
 export { requestedAtAnnotation };
 
 /** How far a requeue strays from spec.interval, either way, so repositories do not poll in step. */
-const jitterFraction = 0.1;
 const defaultTimeoutMs = 60_000;
 
 type GitRepositoryStatus = NonNullable<GitRepository['status']>;
@@ -253,7 +252,7 @@ export class GitRepositoryReconciler implements Reconciler {
   }
 
   #jitter(intervalMs: number): number {
-    return Math.round(intervalMs * (1 + jitterFraction * (2 * this.#random() - 1)));
+    return jittered(intervalMs, this.#random);
   }
 }
 
@@ -331,23 +330,4 @@ function artifactOf(
     lastUpdateTime: rfc3339(now.getTime()),
     path: fetched.dir,
   };
-}
-
-/** A merge patch from `before` to `after` over status's top-level fields; undefined when equal. */
-export function statusPatch(
-  before: GitRepositoryStatus,
-  after: GitRepositoryStatus,
-): Record<string, unknown> | undefined {
-  const from = before as Record<string, unknown>;
-  const to = after as Record<string, unknown>;
-  const patch: Record<string, unknown> = {};
-  for (const field of new Set([...Object.keys(from), ...Object.keys(to)])) {
-    const value = to[field];
-    if (value === undefined) {
-      if (from[field] !== undefined) patch[field] = null;
-    } else if (!isDeepStrictEqual(from[field], value)) {
-      patch[field] = value;
-    }
-  }
-  return Object.keys(patch).length === 0 ? undefined : patch;
 }

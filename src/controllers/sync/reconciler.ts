@@ -4,7 +4,6 @@
  * staged apply → prune → health → status patch in a `finally` → requeue after the jittered
  * interval. Level-based: every call rebuilds the whole desired state and applies only what differs.
  */
-import { isDeepStrictEqual } from 'node:util';
 
 import type { DriftRecord, GitRepository, InventoryEntry, ObjectResult, Sync } from '../../api/crds/index.ts';
 import { syncGroup } from '../../api/crds/sync.ts';
@@ -59,13 +58,13 @@ import {
   ValidationFailed,
 } from './reasons.ts';
 import { requestedAtAnnotation } from '../../api/crds/index.ts';
+import { jittered, statusPatch } from '../../runtime/status.ts';
 
 export const syncApiVersion = `${syncGroup}/v1`;
 /** Held until the objects of a pruning Sync are deleted. */
 export const syncFinalizer = 'sync.keelson.dev/finalizer';
 export { requestedAtAnnotation };
 
-const jitterFraction = 0.1;
 const defaultRetryMs = 30_000;
 const healthPollMs = 500;
 /** How many drift records status keeps (newest last). */
@@ -462,7 +461,7 @@ export class SyncReconciler implements Reconciler {
   }
 
   #jitter(ms: number): number {
-    return Math.round(ms * (1 + jitterFraction * (2 * this.#random() - 1)));
+    return jittered(ms, this.#random);
   }
 }
 
@@ -544,20 +543,4 @@ function failureOf(error: unknown, retryMs: number): SyncFailure {
     });
   }
   return new SyncFailure(ReconciliationFailed, (error as Error).message, { cause: error });
-}
-
-/** A merge patch from `before` to `after` over status's top-level fields; undefined when equal. */
-export function statusPatch(before: SyncStatus, after: SyncStatus): Record<string, unknown> | undefined {
-  const from = before as Record<string, unknown>;
-  const to = after as Record<string, unknown>;
-  const patch: Record<string, unknown> = {};
-  for (const field of new Set([...Object.keys(from), ...Object.keys(to)])) {
-    const value = to[field];
-    if (value === undefined) {
-      if (from[field] !== undefined) patch[field] = null;
-    } else if (!isDeepStrictEqual(from[field], value)) {
-      patch[field] = value;
-    }
-  }
-  return Object.keys(patch).length === 0 ? undefined : patch;
 }
