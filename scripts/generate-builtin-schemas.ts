@@ -20,12 +20,13 @@
  * descriptions beside a `$ref`, or puts the referenced type's there); they get the referenced type's
  * description, so `kubectl explain` never shows "<no description>", and `metadata` the standard one.
  */
-import { readdirSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { builtinResources } from '../src/api/resources.ts';
 import type { Schema, SchemaComponents } from '../src/api/schema.ts';
+import { writeGenerated } from './generated-file.ts';
 
 const outputPath = fileURLToPath(new URL('../src/api/generated/builtin-schemas.json', import.meta.url));
 const refPrefix = '#/components/schemas/';
@@ -883,24 +884,12 @@ export async function generateBuiltinComponents(): Promise<SchemaComponents> {
 
 async function main(): Promise<void> {
   const text = `${JSON.stringify(await generateBuiltinComponents(), null, 2)}\n`;
-  if (process.argv.includes('--check')) {
-    let current = '';
-    try {
-      current = readFileSync(outputPath, 'utf8');
-    } catch {
-      // missing counts as stale
-    }
-    if (current !== text) {
-      process.stderr.write(
-        `${outputPath} is stale: run node --import tsx scripts/generate-builtin-schemas.ts\n`,
-      );
-      process.exitCode = 1;
-    }
-    return;
-  }
-  mkdirSync(dirname(outputPath), { recursive: true });
-  writeFileSync(outputPath, text);
-  process.stdout.write(`wrote ${outputPath}\n`);
+  writeGenerated(
+    outputPath,
+    text,
+    process.argv.includes('--check'),
+    'node --import tsx scripts/generate-builtin-schemas.ts',
+  );
 }
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) await main();

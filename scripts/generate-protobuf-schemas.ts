@@ -34,12 +34,13 @@
  */
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { basename, dirname } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { basename } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { constants, inflateRawSync } from 'node:zlib';
 import { format, resolveConfig } from 'prettier';
 import { builtinResources } from '../src/api/resources.ts';
+import { writeGenerated } from './generated-file.ts';
 
 const outputPath = fileURLToPath(
   new URL('../src/apiserver/http/generated/protobuf-schemas.json', import.meta.url),
@@ -680,24 +681,7 @@ async function main(): Promise<void> {
     return;
   }
   const text = await generateProtobufSchemas(binaries);
-  if (check) {
-    let current = '';
-    try {
-      current = readFileSync(outputPath, 'utf8');
-    } catch {
-      // missing counts as stale
-    }
-    if (current !== text) {
-      process.stderr.write(
-        `${outputPath} is stale: run node --import tsx scripts/generate-protobuf-schemas.ts\n`,
-      );
-      process.exitCode = 1;
-    }
-    return;
-  }
-  mkdirSync(dirname(outputPath), { recursive: true });
-  writeFileSync(outputPath, text);
-  process.stdout.write(`wrote ${outputPath}\n`);
+  writeGenerated(outputPath, text, check, 'node --import tsx scripts/generate-protobuf-schemas.ts');
 }
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) await main();
