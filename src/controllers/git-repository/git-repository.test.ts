@@ -141,7 +141,9 @@ async function ready(name: string, revision?: string): Promise<GitRepository> {
 
 async function remove(name: string): Promise<void> {
   await client.deleteIfExists(ref(name));
-  await eventually(`${name} gone`, async () => (await client.tryGet(ref(name))) === undefined);
+  // a cleanup, not a check of speed: under load one finalizer pass may fail and wait out the test
+  // controller's deliberately long 30 s retry backoff
+  await eventually(`${name} gone`, async () => (await client.tryGet(ref(name))) === undefined, 45_000);
 }
 
 /** How many times git ran `operation` against `url` (from the recording git's log). */
