@@ -6,6 +6,11 @@
  * `status.lastHandledReconcileAt`, so a client can wait for it.
  */
 export const requestedAtAnnotation = 'reconcile.keelson.dev/requestedAt';
+/**
+ * Label that opts a ConfigMap or Secret into waking the Syncs that substitute from it when its data
+ * changes (value `Enabled`), as Flux's `reconcile.fluxcd.io/watch`.
+ */
+export const watchLabel = 'reconcile.keelson.dev/watch';
 
 export type JsonSchema = Record<string, unknown>;
 

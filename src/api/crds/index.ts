@@ -10,7 +10,7 @@ export {
 } from './git-repository.ts';
 export { syncCrd, type Sync, type InventoryEntry, type ObjectResult, type DriftRecord } from './sync.ts';
 
-export { requestedAtAnnotation } from './common.ts';
+export { requestedAtAnnotation, watchLabel } from './common.ts';
 
 /** Every CRD Keelson installs, in install order. */
 export const keelsonCrds: readonly Record<string, unknown>[] = [gitRepositoryCrd, syncCrd];

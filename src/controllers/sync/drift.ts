@@ -145,6 +145,17 @@ export class DriftWatcher {
     this.#informers.clear();
   }
 
+  /** Stops the informers of one target (its client was replaced); the next apply starts new ones. */
+  async stopTarget(target: string): Promise<void> {
+    const stopping: Promise<void>[] = [];
+    for (const [key, informer] of this.#informers)
+      if (key.startsWith(`${target}|`)) {
+        this.#informers.delete(key);
+        stopping.push(informer.stop());
+      }
+    await Promise.all(stopping);
+  }
+
   #check(object: KubeObject, deleted: boolean): void {
     const sync = ownerKeyOf(object);
     if (sync === undefined) return;

@@ -3,7 +3,7 @@
  * pod becomes Ready after a second unless its template says `sim.keelson.dev/never-ready`.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
@@ -35,16 +35,7 @@ before(async () => {
     await client.list('source.keelson.dev/v1', 'GitRepository');
     return true;
   });
-  manager = new Manager().add(
-    syncController({
-      client,
-      informers: new InformerFactory(client),
-      clock: systemClock,
-      log: () => {},
-      events: { event() {} },
-    }),
-  );
-  await manager.start();
+  manager = await startManager();
   dir = mkdtempSync(path.join(tmpdir(), 'keelson-sync-health-'));
 });
 
@@ -54,6 +45,21 @@ after(async () => {
   await server.stop();
   rmSync(dir, { recursive: true, force: true });
 });
+
+/** A fresh controller: nothing remembered from a previous one. */
+async function startManager(): Promise<Manager> {
+  const started = new Manager().add(
+    syncController({
+      client,
+      informers: new InformerFactory(client),
+      clock: systemClock,
+      log: () => {},
+      events: { event() {} },
+    }),
+  );
+  await started.start();
+  return started;
+}
 
 function deployment(annotations: string): string {
   return `apiVersion: apps/v1
@@ -75,7 +81,11 @@ spec:
 `;
 }
 
-async function setArtifact(revision: string): Promise<void> {
+/** Writes the revision's files into a directory of its own, as artifacts are, and points the source at it. */
+async function setArtifact(revision: string, deploymentYaml: string): Promise<void> {
+  const at = path.join(dir, revision.replace(/\W/g, '-'));
+  mkdirSync(at);
+  writeFileSync(path.join(at, 'deployment.yaml'), deploymentYaml);
   await client.patchStatus(
     { apiVersion: 'source.keelson.dev/v1', kind: 'GitRepository', namespace, name: 'web' },
     {
@@ -88,7 +98,7 @@ async function setArtifact(revision: string): Promise<void> {
           lastTransitionTime: rfc3339(Date.now()),
         },
       ],
-      artifact: { revision, digest: `sha256:${revision}`, lastUpdateTime: rfc3339(Date.now()), path: dir },
+      artifact: { revision, digest: `sha256:${revision}`, lastUpdateTime: rfc3339(Date.now()), path: at },
     },
   );
 }
@@ -97,15 +107,14 @@ async function sync(): Promise<Sync> {
   return client.get<Sync>({ apiVersion: syncApiVersion, kind: 'Sync', namespace, name: 'web' });
 }
 
-test('waits for a Deployment to become available; rolls back an unhealthy revision', async () => {
-  writeFileSync(path.join(dir, 'deployment.yaml'), deployment(''));
+test('waits for a Deployment to become available; rolls back an unhealthy revision, also after a controller restart', async () => {
   await client.create<GitRepository>({
     apiVersion: 'source.keelson.dev/v1',
     kind: 'GitRepository',
     metadata: { name: 'web', namespace },
     spec: { url: 'https://example.invalid/web.git', interval: '1h' },
   });
-  await setArtifact('main@sha1:1');
+  await setArtifact('main@sha1:1', deployment(''));
   await client.create<Sync>({
     apiVersion: syncApiVersion,
     kind: 'Sync',
@@ -128,9 +137,21 @@ test('waits for a Deployment to become available; rolls back an unhealthy revisi
     20_000,
   );
   assert.equal(healthy.status?.lastHealthyRevision, 'main@sha1:1');
+  const kept = await client.get<KubeObject & { type?: string; data?: Record<string, string> }>({
+    apiVersion: 'v1',
+    kind: 'Secret',
+    namespace,
+    name: 'keelson.sync.web.healthy',
+  });
+  assert.equal(kept.type, 'sync.keelson.dev/healthy-build');
+  assert.equal(Buffer.from(kept.data?.['revision'] ?? '', 'base64').toString(), 'main@sha1:1');
+  assert.equal(kept.metadata.ownerReferences?.[0]?.uid, healthy.metadata.uid);
 
-  writeFileSync(path.join(dir, 'deployment.yaml'), deployment('sim.keelson.dev/never-ready: "true"'));
-  await setArtifact('main@sha1:2');
+  // the build to roll back to must survive a restart of the controller: the new one first sees
+  // the unhealthy revision, so only the kept Secret can tell it what to roll back to
+  await manager.stop();
+  await setArtifact('main@sha1:2', deployment('sim.keelson.dev/never-ready: "true"'));
+  manager = await startManager();
   const failed = await eventually(
     'HealthCheckFailed',
     async () => {

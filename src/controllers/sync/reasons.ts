@@ -11,6 +11,8 @@ export const ValidationFailed = 'ValidationFailed';
 export const HealthCheckFailed = 'HealthCheckFailed';
 export const PruneFailed = 'PruneFailed';
 export const InvalidSpec = 'InvalidSpec';
+export const HealthyBuildNotKept = 'HealthyBuildNotKept';
+export const TargetFailed = 'TargetFailed';
 export const DriftDetected = 'DriftDetected';
 export const RolledBack = 'RolledBack';
 

@@ -29,6 +29,8 @@ import {
 import type { EventSink } from '../../runtime/events.ts';
 import { keyOf, sleep, type Informer } from '../../runtime/informer.ts';
 import { applyStaged, type ApplyOutcome } from './apply.ts';
+import { loadHealthyBuild, saveHealthyBuild, type HealthyBuild } from './healthy-build.ts';
+import type { Target } from './targets.ts';
 import type { DriftWatcher } from './drift.ts';
 import { parseDuration } from '../../base/duration.ts';
 import { healthOf } from './health.ts';
@@ -47,6 +49,7 @@ import {
   BuildFailed,
   DependencyNotReady,
   HealthCheckFailed,
+  HealthyBuildNotKept,
   InvalidSpec,
   Progressing,
   PruneFailed,
@@ -74,12 +77,13 @@ type SyncStatus = NonNullable<Sync['status']>;
 
 /**
  * What the controller remembers between reconciles, shared with the drift watcher: the objects
- * each Sync last applied (by Sync key, then object id), the last healthy build (by Sync uid, in
- * memory only: lost on restart), and drift seen but not yet written to status.
+ * each Sync last applied (by Sync key, then object id), the last healthy build (by Sync uid; with
+ * `spec.rollback` also kept in a Secret, healthy-build.ts, so a restart does not lose it), and
+ * drift seen but not yet written to status.
  */
 export class SyncMemory {
   readonly applied = new Map<string, Map<string, KubeObject>>();
-  readonly healthy = new Map<string, { revision: string; objects: KubeObject[] }>();
+  readonly healthy = new Map<string, HealthyBuild & { kept: boolean }>();
   readonly drift = new Map<string, DriftRecord[]>();
 
   forget(key: string, uid: string | undefined): void {
@@ -94,8 +98,8 @@ export interface SyncReconcilerDeps {
   client: KubeClient;
   syncs: Informer<Sync>;
   gitRepositories: Informer<GitRepository>;
-  /** The client for a Sync's target, and a key naming that target. */
-  target: (sync: Sync) => { key: string; client: KubeClient };
+  /** The clients for a Sync's target (targets.ts); failures are SyncFailures. */
+  target: (sync: Sync, retryMs: number) => Promise<Target>;
   drift: DriftWatcher;
   memory: SyncMemory;
   clock: Pick<Clock, 'now'>;
@@ -146,7 +150,7 @@ export class SyncReconciler implements Reconciler {
       status.lastAttemptedRevision = revision;
 
       const built = await this.#build(sync, artifact.path, signal, retryMs);
-      const { key: targetKey, client: target } = this.#deps.target(sync);
+      const { key: targetKey, client: target, watcher } = await this.#deps.target(sync, retryMs);
       const objects = await prepare(target, sync, built);
 
       // report-only drift stays unreverted until the revision or the spec moves
@@ -160,7 +164,8 @@ export class SyncReconciler implements Reconciler {
       );
       if (status.drift.length === 0) delete status.drift;
 
-      for (const object of objects) this.#deps.drift.watch(targetKey, target, object.apiVersion, object.kind);
+      for (const object of objects)
+        this.#deps.drift.watch(targetKey, watcher, object.apiVersion, object.kind);
       const outcome = await applyStaged(target, objects, {
         policy: sync.spec.applyPolicy ?? 'atomic',
         live: (object) => this.#deps.drift.live(targetKey, object),
@@ -196,7 +201,14 @@ export class SyncReconciler implements Reconciler {
       const unhealthy = await this.#waitHealthy(sync, target, objects, timeoutMs, signal);
       if (unhealthy !== undefined) {
         const message = `health check failed after ${sync.spec.timeout ?? sync.spec.interval}: ${unhealthy}`;
-        const rolledBack = await this.#rollback(sync, target, status, revision, timeoutMs, signal);
+        const rolledBack = await this.#rollback(
+          sync,
+          { key: targetKey, client: target },
+          status,
+          revision,
+          timeoutMs,
+          signal,
+        );
         if (rolledBack !== undefined) {
           throw new SyncFailure(HealthCheckFailed, `${message}; rolled back to revision ${rolledBack}`, {
             stalled: true,
@@ -205,9 +217,7 @@ export class SyncReconciler implements Reconciler {
         throw new SyncFailure(HealthCheckFailed, message, { retryAfter: retryMs });
       }
       status.lastHealthyRevision = revision;
-      if (sync.metadata.uid !== undefined) {
-        this.#deps.memory.healthy.set(sync.metadata.uid, { revision, objects });
-      }
+      await this.#rememberHealthy(sync, revision, objects);
       markReady(status, ReconciliationSucceeded, `Applied revision: ${revision}`, this.#now(), generation);
       return { requeueAfter: this.#jitter(intervalMs) };
     } catch (error) {
@@ -370,20 +380,46 @@ export class SyncReconciler implements Reconciler {
     }
   }
 
+  /**
+   * Keeps a healthy build for rollback: in memory always, and with `spec.rollback` in its Secret
+   * too, written once per revision.
+   */
+  async #rememberHealthy(sync: Sync, revision: string, objects: KubeObject[]): Promise<void> {
+    const uid = sync.metadata.uid;
+    if (uid === undefined) return;
+    const known = this.#deps.memory.healthy.get(uid);
+    let kept = known?.revision === revision && known.kept;
+    if (sync.spec.rollback === true && !kept) {
+      kept = await saveHealthyBuild(this.#deps.client, sync, { revision, objects });
+      if (!kept) {
+        this.#deps.events?.event(
+          sync,
+          'Warning',
+          HealthyBuildNotKept,
+          `the healthy build of revision ${revision} is too large to keep in a Secret; rollback to it works until the controller restarts`,
+        );
+      }
+    }
+    this.#deps.memory.healthy.set(uid, { revision, objects, kept });
+  }
+
   /** Re-applies the last healthy build, when rollback is on and one is remembered; returns its revision. */
   async #rollback(
     sync: Sync,
-    target: KubeClient,
+    { key, client: target }: { key: string; client: KubeClient },
     status: SyncStatus,
     revision: string,
     timeoutMs: number,
     signal: AbortSignal,
   ): Promise<string | undefined> {
-    const last =
-      sync.metadata.uid === undefined ? undefined : this.#deps.memory.healthy.get(sync.metadata.uid);
-    if (sync.spec.rollback !== true || last === undefined || last.revision === revision) return undefined;
+    if (sync.spec.rollback !== true || sync.metadata.uid === undefined) return undefined;
+    let last: HealthyBuild | undefined = this.#deps.memory.healthy.get(sync.metadata.uid);
+    if (last === undefined) {
+      last = await loadHealthyBuild(this.#deps.client, sync);
+      if (last !== undefined) this.#deps.memory.healthy.set(sync.metadata.uid, { ...last, kept: true });
+    }
+    if (last === undefined || last.revision === revision) return undefined;
     if (status.lastHealthyRevision !== last.revision) return undefined;
-    const { key } = this.#deps.target(sync);
     const outcome = await applyStaged(target, last.objects, {
       policy: 'partial',
       live: (object) => this.#deps.drift.live(key, object),
@@ -417,13 +453,25 @@ export class SyncReconciler implements Reconciler {
     // forgotten first, so the deletions below are not taken for drift
     this.#deps.memory.forget(keyOf(sync), sync.metadata.uid);
     if (sync.spec.prune && sync.spec.suspend !== true) {
-      const { client } = this.#deps.target(sync);
+      let client: KubeClient;
+      try {
+        ({ client } = await this.#deps.target(sync, defaultRetryMs));
+      } catch (error) {
+        // the target is gone or unreachable by configuration: nothing can be deleted there
+        if (!(error instanceof SyncFailure)) throw error;
+        this.#deps.events?.event(sync, 'Warning', PruneFailed, `objects not deleted: ${error.message}`);
+        return this.#releaseFinalizer(sync, finalizers);
+      }
       const failed = (
         await this.#prune(sync, client, [...(sync.status?.inventory?.entries ?? [])].reverse())
       ).filter((r) => r.action === 'failed');
       if (failed.length > 0)
         throw new Error(`cannot delete objects of sync ${keyOf(sync)}: ${describeResults(failed)}`);
     }
+    return this.#releaseFinalizer(sync, finalizers);
+  }
+
+  async #releaseFinalizer(sync: Sync, finalizers: string[]): Promise<Result> {
     try {
       await this.#deps.client.patch(refOf(sync), {
         metadata: {

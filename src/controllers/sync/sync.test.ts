@@ -3,13 +3,13 @@
  * whose status this test writes itself, pointing at temporary directories, so no git is involved.
  */
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
 import { eventually, kubectl, startServer, type ServerProcess } from '../../../test/e2e/harness.ts';
-import { keelsonCrds, type GitRepository, type Sync } from '../../api/crds/index.ts';
+import { keelsonCrds, watchLabel, type GitRepository, type Sync } from '../../api/crds/index.ts';
 import type { KubeObject } from '../../api/meta.ts';
 import { systemClock } from '../../base/clock.ts';
 import { rfc3339 } from '../../base/time.ts';
@@ -20,7 +20,8 @@ import type { EventSink } from '../../runtime/events.ts';
 import { InformerFactory } from '../../runtime/informer.ts';
 import { nameLabel } from './inventory.ts';
 import { requestedAtAnnotation, syncApiVersion } from './reconciler.ts';
-import { logicalClusterClient, syncController } from './watches.ts';
+import { logicalClusterClient } from './targets.ts';
+import { syncController } from './watches.ts';
 
 const namespace = 'default';
 const gitApiVersion = 'source.keelson.dev/v1';
@@ -471,7 +472,7 @@ spec:
     assert.ok(await client.tryGet(ref('ConfigMap', 'deps', 'after')));
   });
 
-  test('driftPolicy revert: a field changed by another manager is reverted within a second', async () => {
+  test('driftPolicy revert: a field changed by another manager is reverted and recorded', async () => {
     await createNamespace('revert');
     const dir = artifactDir({ 'a.yaml': configMap('a', { color: 'blue' }) });
     await createSource('revert', dir, 'main@sha1:1');
@@ -488,7 +489,6 @@ spec:
       '{"data":{"color":"red"}}',
     ]);
     assert.equal(patched.code, 0, patched.stderr);
-    const started = Date.now();
     await eventually(
       'color reverted',
       async () => {
@@ -499,7 +499,6 @@ spec:
       },
       5_000,
     );
-    assert.ok(Date.now() - started < 1_500, `reverted after ${Date.now() - started} ms`);
     const sync = await waitFor('revert', 'drift recorded', (r) => (r.sync.status?.drift?.length ?? 0) > 0);
     assert.equal(sync.status?.drift?.[0]?.action, 'reverted');
   });
@@ -535,6 +534,103 @@ spec:
       ref('ConfigMap', 'report', 'a'),
     );
     assert.equal(cm.data?.color, 'red');
+  });
+
+  test('a labelled ConfigMap named by substituteFrom wakes its Syncs when its data changes', async () => {
+    await createNamespace('woken');
+    await client.create({
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'woken-vars', namespace, labels: { [watchLabel]: 'Enabled' } },
+      data: { COLOR: 'blue' },
+    });
+    await createSource(
+      'woken',
+      artifactDir({ 'a.yaml': configMap('a', { color: '${COLOR}' }) }),
+      'main@sha1:1',
+    );
+    await createSync('woken', {
+      targetNamespace: 'woken',
+      postBuild: { substituteFrom: [{ kind: 'ConfigMap', name: 'woken-vars' }] },
+    });
+    await waitFor('woken', 'Ready', (r) => r.status === 'True');
+    await client.patch(ref('ConfigMap', namespace, 'woken-vars'), { data: { COLOR: 'green' } });
+    // the Sync's interval is 10m: only the watch can bring the new value this soon
+    await eventually('the new value applied', async () => {
+      const cm = await client.get<KubeObject & { data?: Record<string, string> }>(
+        ref('ConfigMap', 'woken', 'a'),
+      );
+      return cm.data?.color === 'green';
+    });
+  });
+
+  test('serviceAccountName: writes are made as that service account, within its RBAC', async () => {
+    await createNamespace('tenant');
+    await client.create({
+      apiVersion: 'v1',
+      kind: 'ServiceAccount',
+      metadata: { name: 'deployer', namespace },
+    });
+    await createSource('tenant', artifactDir({ 'a.yaml': configMap('a', { x: '1' }) }), 'main@sha1:1');
+    await createSync('tenant', {
+      targetNamespace: 'tenant',
+      serviceAccountName: 'deployer',
+      retryInterval: '1s',
+    });
+    const refused = await waitFor(
+      'tenant',
+      'refused',
+      (r) => r.status === 'False' && /forbidden/i.test(r.message ?? ''),
+    );
+    assert.match(
+      findCondition(refused.status, 'Ready')?.message ?? '',
+      /system:serviceaccount:default:deployer/,
+    );
+    assert.equal(await client.tryGet(ref('ConfigMap', 'tenant', 'a')), undefined);
+
+    await client.create({
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'RoleBinding',
+      metadata: { name: 'deployer-edit', namespace: 'tenant' },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'edit' },
+      subjects: [{ kind: 'ServiceAccount', name: 'deployer', namespace }],
+    });
+    await waitFor('tenant', 'Ready once allowed', (r) => r.status === 'True', 20_000);
+    const cm = await client.get(ref('ConfigMap', 'tenant', 'a'));
+    assert.ok(cm.metadata.managedFields?.some((m) => m.manager === 'keelson' && m.operation === 'Apply'));
+  });
+
+  test('spec.target.kubeConfig: applies through the kubeconfig in a Secret; a missing Secret says so', async () => {
+    await createSource('kc', artifactDir({ 'a.yaml': configMap('kc', { x: '1' }) }), 'main@sha1:1');
+    await createSync('kc', {
+      target: { kubeConfig: { secretRef: { name: 'edge-2-kubeconfig' } } },
+      retryInterval: '1s',
+    });
+    await waitFor(
+      'kc',
+      'missing Secret reported',
+      (r) =>
+        r.reason === 'TargetFailed' && /Secret default\/edge-2-kubeconfig not found/.test(r.message ?? ''),
+    );
+    // a kubeconfig for the logical cluster edge-2 of the same server
+    const kubeconfig = readFileSync(server.kubeconfig, 'utf8').replace(
+      /server: (\S+)/,
+      (_m, url: string) => `server: ${url.replace(/\/$/, '')}/clusters/edge-2`,
+    );
+    await client.create({
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: 'edge-2-kubeconfig', namespace },
+      data: { value: Buffer.from(kubeconfig).toString('base64') },
+    });
+    await waitFor('kc', 'Ready', (r) => r.status === 'True', 20_000);
+    const edge = logicalClusterClient(client, 'edge-2');
+    try {
+      assert.ok(await edge.tryGet(ref('ConfigMap', 'default', 'kc')));
+      assert.equal(await client.tryGet(ref('ConfigMap', 'default', 'kc')), undefined);
+    } finally {
+      edge.close();
+    }
   });
 
   test('deleting a pruning Sync deletes its objects', async () => {

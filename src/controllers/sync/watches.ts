@@ -1,16 +1,18 @@
 /**
  * What wakes the Sync controller: a Sync created, deleted, or changed in a way that asks for work;
- * a change of the GitRepository it reads or of a Sync it depends on; and drift of an object it
- * applied (drift.ts), which reconciles at once under driftPolicy `revert`.
+ * a change of the GitRepository it reads or of a Sync it depends on; a change of a ConfigMap or
+ * Secret its `postBuild.substituteFrom` names, when labelled `reconcile.keelson.dev/watch: Enabled`
+ * (Flux's `reconcile.fluxcd.io/watch` rule: unlabelled ones are read on the next interval, so the
+ * controller never watches every ConfigMap of the cluster); and drift of an object it applied
+ * (drift.ts), which reconciles at once under driftPolicy `revert`.
  */
 import { isDeepStrictEqual } from 'node:util';
 
-import { KubeConfig } from '@kubernetes/client-node';
-
-import type { DriftRecord, GitRepository, Sync } from '../../api/crds/index.ts';
+import { watchLabel, type DriftRecord, type GitRepository, type Sync } from '../../api/crds/index.ts';
+import type { KubeObject } from '../../api/meta.ts';
 import { sourceGroup } from '../../api/crds/git-repository.ts';
 import type { Clock } from '../../base/clock.ts';
-import { KubeClient } from '../../runtime/client.ts';
+import type { KubeClient } from '../../runtime/client.ts';
 import { Controller, requestOf, type Logger } from '../../runtime/controller.ts';
 import { EventRecorder, type EventSink } from '../../runtime/events.ts';
 import { keyOf, type InformerFactory } from '../../runtime/informer.ts';
@@ -24,6 +26,7 @@ import {
   syncApiVersion,
   syncFinalizer,
 } from './reconciler.ts';
+import { TargetClients } from './targets.ts';
 
 export interface SyncControllerDeps {
   /** The management cluster. */
@@ -32,11 +35,6 @@ export interface SyncControllerDeps {
   clock: Clock;
   log: Logger;
   events?: EventSink | undefined;
-  /**
-   * The client for a Sync's target. Default: the management client, or for `spec.target.cluster`
-   * NAME the logical cluster at `<server>/clusters/NAME` with the management credentials.
-   */
-  clientFor?: ((sync: Sync) => KubeClient) | undefined;
   random?: (() => number) | undefined;
   workers?: number | undefined;
   backoff?: BackoffOptions | undefined;
@@ -44,6 +42,7 @@ export interface SyncControllerDeps {
 
 export const sourceRefIndex = 'spec.sourceRef';
 export const dependsOnIndex = 'spec.dependsOn';
+export const substituteFromIndex = 'spec.postBuild.substituteFrom';
 
 /**
  * The Sync controller (sync.keelson.dev/v1). Add it to a Manager, which starts the Sync and
@@ -55,6 +54,10 @@ export function syncController(deps: SyncControllerDeps): Controller {
   const gitRepositories = deps.informers.for<GitRepository>(`${sourceGroup}/v1`, 'GitRepository');
   syncs.addIndex(sourceRefIndex, sourceRefKeys);
   syncs.addIndex(dependsOnIndex, dependsOnKeys);
+  syncs.addIndex(substituteFromIndex, substituteFromKeys);
+  const watched = { labelSelector: `${watchLabel}=Enabled` };
+  const configMaps = deps.informers.for<Data>('v1', 'ConfigMap', watched);
+  const secrets = deps.informers.for<Data>('v1', 'Secret', watched);
   const events =
     deps.events ??
     new EventRecorder(
@@ -62,15 +65,10 @@ export function syncController(deps: SyncControllerDeps): Controller {
       { component: 'sync-controller' },
     );
   const memory = new SyncMemory();
-  const clients = new Map<string, KubeClient>();
-  const target = (sync: Sync): { key: string; client: KubeClient } => {
-    const cluster = sync.spec.target?.cluster;
-    if (deps.clientFor !== undefined) return { key: cluster ?? '', client: deps.clientFor(sync) };
-    if (cluster === undefined) return { key: '', client: deps.client };
-    let client = clients.get(cluster);
-    if (client === undefined) clients.set(cluster, (client = logicalClusterClient(deps.client, cluster)));
-    return { key: cluster, client };
-  };
+  const targets = new TargetClients({
+    management: deps.client,
+    onReplaced: (key) => void drift.stopTarget(key),
+  });
 
   const reported = new Set<string>();
   const onDrift = ({ sync: key, drift }: DriftEvent): void => {
@@ -101,7 +99,7 @@ export function syncController(deps: SyncControllerDeps): Controller {
     client: deps.client,
     syncs,
     gitRepositories,
-    target,
+    target: (sync, retryMs) => targets.resolve(sync, retryMs),
     drift,
     memory,
     clock: deps.clock,
@@ -120,6 +118,7 @@ export function syncController(deps: SyncControllerDeps): Controller {
       log: deps.log,
     },
     drift,
+    targets,
   );
   controller.watches(syncs, () => []);
   syncs.on({
@@ -146,36 +145,57 @@ export function syncController(deps: SyncControllerDeps): Controller {
     },
     delete: readers,
   });
+  for (const informer of [configMaps, secrets]) {
+    controller.watches(informer, () => []);
+    const substituting = (object: Data): void => {
+      const key = `${object.kind}/${keyOf(object)}`;
+      for (const sync of syncs.byIndex(substituteFromIndex, key)) controller.enqueue(requestOf(sync));
+    };
+    informer.on({
+      add: substituting,
+      update: (old, object) => {
+        if (
+          !isDeepStrictEqual(old.data, object.data) ||
+          !isDeepStrictEqual(old.binaryData, object.binaryData)
+        )
+          substituting(object);
+      },
+      delete: substituting,
+    });
+  }
   return controller;
 }
 
-/** A Controller that also stops the drift informers it started. */
+/** ConfigMaps and Secrets as substitution reads them. */
+interface Data extends KubeObject {
+  data?: Record<string, string>;
+  binaryData?: Record<string, string>;
+}
+
+export function substituteFromKeys(sync: Sync): string[] {
+  return (sync.spec.postBuild?.substituteFrom ?? []).map(
+    (from) => `${from.kind}/${sync.metadata.namespace ?? ''}/${from.name}`,
+  );
+}
+
+/** A Controller that also stops the drift informers it started and closes its target clients. */
 class SyncControllerWithDrift extends Controller {
   readonly #drift: DriftWatcher;
-  constructor(options: ConstructorParameters<typeof Controller>[0], drift: DriftWatcher) {
+  readonly #targets: TargetClients;
+  constructor(
+    options: ConstructorParameters<typeof Controller>[0],
+    drift: DriftWatcher,
+    targets: TargetClients,
+  ) {
     super(options);
     this.#drift = drift;
+    this.#targets = targets;
   }
   override async stop(): Promise<void> {
     await super.stop();
     await this.#drift.stop();
+    this.#targets.close();
   }
-}
-
-/** A client for the logical cluster NAME: the management kubeconfig with `/clusters/NAME` after each server URL. */
-export function logicalClusterClient(management: KubeClient, cluster: string): KubeClient {
-  const source = management.config;
-  const config = new KubeConfig();
-  config.loadFromOptions({
-    clusters: source.clusters.map((c) => ({
-      ...c,
-      server: `${c.server.replace(/\/$/, '')}/clusters/${encodeURIComponent(cluster)}`,
-    })),
-    users: source.users,
-    contexts: source.contexts,
-    currentContext: source.currentContext,
-  });
-  return new KubeClient(config);
 }
 
 export function sourceRefKeys(sync: Sync): string[] {
