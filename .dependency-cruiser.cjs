@@ -7,8 +7,11 @@ const below = {
   apiserver: ['base', 'api'],
   node: ['base', 'api', 'runtime'],
   adapters: ['base', 'api'],
+  // the built-in forge server (docs/adr/0002-built-in-forge.md): keeps its state as resources
+  forge: ['base', 'api', 'runtime', 'adapters'],
   controllers: ['base', 'api', 'runtime', 'adapters'],
-  cli: ['base', 'api', 'runtime'],
+  // the CLI builds and fetches like the controllers do (`keelson diff`), and speaks to forges
+  cli: ['base', 'api', 'runtime', 'adapters'],
 };
 const forbidden = Object.entries(below).map(([from, allowed]) => ({
   name: `${from}-imports-only-below`,

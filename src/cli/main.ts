@@ -1,5 +1,6 @@
 import { Argument, Command, InvalidArgumentError, Option } from 'commander';
 import { defaultNamespace, processDeps, withClient, type CliDeps, type ClientOptions } from './context.ts';
+import { diffSync } from './diff.ts';
 import { events, parseFor } from './events.ts';
 import { parseDuration } from './format.ts';
 import { get, type OutputFormat } from './get.ts';
@@ -85,6 +86,23 @@ export function buildCli(deps: CliDeps = processDeps): Command {
     .action(async (kind: CliKind, name: string, opts: ClientOptions & { timeout: number }) => {
       const target = { kind, namespace: opts.namespace, name };
       setExit(await withClient(opts, deps, (client) => resume(client, deps, target, opts.timeout)));
+    });
+
+  clientCommand(program, 'diff')
+    .description(
+      'show what a reconcile of a sync would change now, from a server-side dry run (exit 0: none, 1: changes, 2: error)',
+    )
+    .addArgument(kindArgument([syncKind], 'sync'))
+    .argument('<name>', 'the sync')
+    .option('--path <dir>', 'build this local directory instead of the source revision')
+    .action(async (_kind: CliKind, name: string, opts: ClientOptions & { path?: string }) => {
+      try {
+        const request = { namespace: opts.namespace, name, path: opts.path };
+        setExit(await withClient(opts, deps, (client) => diffSync(client, deps, request)));
+      } catch (error) {
+        deps.stderr(`keelson: ${(error as Error).message}\n`);
+        process.exitCode = 2;
+      }
     });
 
   clientCommand(program, 'events')

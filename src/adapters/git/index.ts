@@ -13,5 +13,6 @@ export type {
 } from './source.ts';
 export { GitCli, type GitCliDeps } from './git-cli.ts';
 export { GitError, isGitError } from './git-error.ts';
+export { authFromSecret, InvalidCredentialsError, type Secret } from './credentials.ts';
 export { formatRevision, refKind, type RefKind } from './refs.ts';
 export { defaultExclusions, vcsExclusions } from './ignore-rules.ts';

@@ -23,7 +23,7 @@ import {
 } from '../../runtime/controller.ts';
 import type { EventSink } from '../../runtime/events.ts';
 import { keyOf, type Informer } from '../../runtime/informer.ts';
-import { authFromSecret, InvalidCredentialsError, type Secret } from './credentials.ts';
+import { authFromSecret, InvalidCredentialsError, type Secret } from '../../adapters/git/credentials.ts';
 import { parseDuration } from '../../base/duration.ts';
 import {
   AuthenticationFailed,

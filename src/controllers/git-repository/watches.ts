@@ -13,7 +13,7 @@ import { Controller, requestOf, type Logger } from '../../runtime/controller.ts'
 import { EventRecorder, type EventSink } from '../../runtime/events.ts';
 import { keyOf, type InformerFactory } from '../../runtime/informer.ts';
 import type { BackoffOptions } from '../../runtime/queue.ts';
-import type { Secret } from './credentials.ts';
+import type { Secret } from '../../adapters/git/credentials.ts';
 import {
   gitRepositoryApiVersion,
   gitRepositoryFinalizer,

@@ -12,7 +12,7 @@ import type { KubeObject } from '../../api/meta.ts';
 import { refOf, type KubeClient } from '../../runtime/client.ts';
 import { sleep } from '../../runtime/informer.ts';
 import { fieldPaths, objectPaths } from './drift.ts';
-import { fieldManager, objectId } from './inventory.ts';
+import { fieldManager, objectId } from '../../api/sync-objects.ts';
 
 export type ApplyPolicy = 'atomic' | 'partial';
 

@@ -8,7 +8,7 @@ import type { KubeObject, ManagedFieldsEntry } from '../../api/meta.ts';
 import { parseTime, rfc3339 } from '../../base/time.ts';
 import type { KubeClient } from '../../runtime/client.ts';
 import { Informer } from '../../runtime/informer.ts';
-import { fieldManager, nameLabel, objectId, ownerKeyOf } from './inventory.ts';
+import { fieldManager, nameLabel, objectId, ownerKeyOf } from '../../api/sync-objects.ts';
 
 /** What a watcher saw: the owning Sync's key and the drift. */
 export interface DriftEvent {

@@ -9,7 +9,7 @@ import type { Sync } from '../../api/crds/index.ts';
 import { syncGroup } from '../../api/crds/sync.ts';
 import type { KubeObject } from '../../api/meta.ts';
 import { refOf, type KubeClient } from '../../runtime/client.ts';
-import { fieldManager } from './inventory.ts';
+import { fieldManager } from '../../api/sync-objects.ts';
 
 export const healthyBuildType = 'sync.keelson.dev/healthy-build';
 /** Names the Sync a healthy-build Secret belongs to. */

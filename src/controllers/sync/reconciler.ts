@@ -37,13 +37,14 @@ import { healthOf } from './health.ts';
 import {
   entryOf,
   isOwnedBy,
-  nameLabel,
-  namespaceLabel,
+  MissingSubstitutionSourceError,
   objectId,
+  prepareObjects,
   pruneAnnotation,
   refOfEntry,
   staleEntries,
-} from './inventory.ts';
+  substitutionVariables,
+} from '../../api/sync-objects.ts';
 import {
   ArtifactFailed,
   BuildFailed,
@@ -151,7 +152,12 @@ export class SyncReconciler implements Reconciler {
 
       const built = await this.#build(sync, artifact.path, signal, retryMs);
       const { key: targetKey, client: target, watcher } = await this.#deps.target(sync, retryMs);
-      const objects = await prepare(target, sync, built);
+      const objects = await prepareObjects(sync, built, (apiVersion, kind) =>
+        target.resource(apiVersion, kind).then(
+          (info) => info.namespaced,
+          () => undefined,
+        ),
+      );
 
       // report-only drift stays unreverted until the revision or the spec moves
       const sameSpec = revision === before.lastAppliedRevision && generation === before.observedGeneration;
@@ -287,33 +293,21 @@ export class SyncReconciler implements Reconciler {
 
   async #build(sync: Sync, dir: string, signal: AbortSignal, retryMs: number): Promise<KubeObject[]> {
     const { objects } = await buildManifests(dir, sync.spec.path ?? '.', { signal });
-    const postBuild = sync.spec.postBuild;
-    if (postBuild === undefined) return objects.map((b) => b.object);
-    const variables: Record<string, string> = {};
-    for (const from of postBuild.substituteFrom ?? []) {
-      const ref: ObjectRef = {
-        apiVersion: 'v1',
-        kind: from.kind,
-        namespace: sync.metadata.namespace,
-        name: from.name,
-      };
-      const found = await this.#deps.client.tryGet<KubeObject & { data?: Record<string, string> }>(ref);
-      if (found === undefined) {
-        if (from.optional === true) continue;
-        throw new SyncFailure(
-          BuildFailed,
-          `postBuild.substituteFrom: ${from.kind} ${sync.metadata.namespace ?? ''}/${from.name} not found`,
-          {
-            retryAfter: retryMs,
-          },
-        );
-      }
-      for (const [name, value] of Object.entries(found.data ?? {})) {
-        variables[name] = from.kind === 'Secret' ? Buffer.from(value, 'base64').toString('utf8') : value;
-      }
+    let variables: Record<string, string> | undefined;
+    try {
+      variables = await substitutionVariables(sync, (kind, name) =>
+        this.#deps.client.tryGet<KubeObject & { data?: Record<string, string> }>({
+          apiVersion: 'v1',
+          kind,
+          namespace: sync.metadata.namespace,
+          name,
+        }),
+      );
+    } catch (error) {
+      if (!(error instanceof MissingSubstitutionSourceError)) throw error;
+      throw new SyncFailure(BuildFailed, error.message, { retryAfter: retryMs });
     }
-    Object.assign(variables, postBuild.substitute ?? {});
-    return substitute(objects, variables).map((b) => b.object);
+    return (variables === undefined ? objects : substitute(objects, variables)).map((b) => b.object);
   }
 
   /** Remembers what was applied, for drift detection and rollback. */
@@ -526,32 +520,6 @@ function duration(sync: Sync, field: 'interval' | 'retryInterval' | 'timeout'): 
     );
   }
   return ms;
-}
-
-/**
- * The objects as they are applied: ownership labels added, and the namespace set the way Flux does
- * (targetNamespace on every namespaced object, `default` when none is given, none on cluster-scoped
- * kinds). A kind discovery cannot resolve yet (a CRD of this build) keeps what it was given.
- */
-async function prepare(target: KubeClient, sync: Sync, built: KubeObject[]): Promise<KubeObject[]> {
-  return Promise.all(
-    built.map(async (original) => {
-      const object = structuredClone(original);
-      object.metadata.labels = {
-        ...object.metadata.labels,
-        [nameLabel]: sync.metadata.name ?? '',
-        [namespaceLabel]: sync.metadata.namespace ?? '',
-      };
-      const namespaced = await target.resource(object.apiVersion, object.kind).then(
-        (info) => info.namespaced,
-        () => undefined,
-      );
-      if (namespaced === false) delete object.metadata.namespace;
-      else if (sync.spec.targetNamespace !== undefined) object.metadata.namespace = sync.spec.targetNamespace;
-      else if (namespaced === true) object.metadata.namespace ??= 'default';
-      return object;
-    }),
-  );
 }
 
 /**

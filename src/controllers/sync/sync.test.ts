@@ -18,9 +18,9 @@ import { findCondition } from '../../runtime/conditions.ts';
 import { Manager } from '../../runtime/controller.ts';
 import type { EventSink } from '../../runtime/events.ts';
 import { InformerFactory } from '../../runtime/informer.ts';
-import { nameLabel } from './inventory.ts';
+import { nameLabel } from '../../api/sync-objects.ts';
 import { requestedAtAnnotation, syncApiVersion } from './reconciler.ts';
-import { logicalClusterClient } from './targets.ts';
+import { logicalClusterClient } from '../../runtime/derived-clients.ts';
 import { syncController } from './watches.ts';
 
 const namespace = 'default';

@@ -11,6 +11,8 @@ import { KubeConfig } from '@kubernetes/client-node';
 import type { Sync } from '../../api/crds/index.ts';
 import type { KubeObject } from '../../api/meta.ts';
 import { KubeClient } from '../../runtime/client.ts';
+import { impersonatingClient, logicalClusterClient } from '../../runtime/derived-clients.ts';
+import { kubeConfigSecretKeys } from '../../api/sync-objects.ts';
 import { InvalidSpec, SyncFailure, TargetFailed } from './reasons.ts';
 
 /** Where a Sync's objects go. */
@@ -26,9 +28,6 @@ export interface Target {
 interface Secret extends KubeObject {
   data?: Record<string, string>;
 }
-
-/** Keys Flux reads a kubeconfig from when `secretRef.key` is not given, in order. */
-const kubeConfigKeys = ['value', 'value.yaml'];
 
 /** Resolves and caches target clients; a changed kubeconfig Secret replaces its client. */
 export class TargetClients {
@@ -110,7 +109,7 @@ export class TargetClients {
     const cached = this.#kubeConfigs.get(key);
     if (cached?.version === version) return { key, client: cached.client };
 
-    const keys = ref.key === undefined ? kubeConfigKeys : [ref.key];
+    const keys = ref.key === undefined ? kubeConfigSecretKeys : [ref.key];
     const dataKey = keys.find((k) => secret.data?.[k] !== undefined);
     if (dataKey === undefined) {
       throw new SyncFailure(
@@ -145,39 +144,4 @@ export class TargetClients {
     this.#kubeConfigs.set(key, { version, client });
     return { key, client };
   }
-}
-
-/** A client for the logical cluster NAME: the management kubeconfig with `/clusters/NAME` after each server URL. */
-export function logicalClusterClient(management: KubeClient, cluster: string): KubeClient {
-  return derivedClient(management, (config) => ({
-    ...config,
-    clusters: config.clusters.map((c) => ({
-      ...c,
-      server: `${c.server.replace(/\/$/, '')}/clusters/${encodeURIComponent(cluster)}`,
-    })),
-  }));
-}
-
-/** `client`'s credentials, acting as `user` (the Impersonate-User header). */
-export function impersonatingClient(client: KubeClient, user: string): KubeClient {
-  return derivedClient(client, (config) => ({
-    ...config,
-    users: config.users.map((u) => ({ ...u, impersonateUser: user })),
-  }));
-}
-
-type ConfigOptions = Pick<KubeConfig, 'clusters' | 'users' | 'contexts' | 'currentContext'>;
-
-function derivedClient(client: KubeClient, change: (config: ConfigOptions) => ConfigOptions): KubeClient {
-  const source = client.config;
-  const config = new KubeConfig();
-  config.loadFromOptions(
-    change({
-      clusters: source.clusters,
-      users: source.users,
-      contexts: source.contexts,
-      currentContext: source.currentContext,
-    }),
-  );
-  return new KubeClient(config);
 }

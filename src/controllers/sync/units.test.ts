@@ -7,7 +7,7 @@ import { contains, ownsOnly } from './apply.ts';
 import { fieldPaths, foreignChange, objectPaths } from './drift.ts';
 import { parseDuration } from '../../base/duration.ts';
 import { healthOf } from './health.ts';
-import { entryOf, refOfEntry, staleEntries } from './inventory.ts';
+import { entryOf, refOfEntry, staleEntries } from '../../api/sync-objects.ts';
 
 test('inventory ids are Flux’s and round-trip to references', () => {
   const deployment: KubeObject = {

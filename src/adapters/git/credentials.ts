@@ -4,7 +4,7 @@
  * reconciler hands in the Secret from its cache.
  */
 import type { KubeObject } from '../../api/meta.ts';
-import type { GitAuth } from '../../adapters/git/index.ts';
+import type { GitAuth } from './source.ts';
 
 export interface Secret extends KubeObject {
   type?: string;
