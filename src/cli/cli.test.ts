@@ -447,7 +447,7 @@ describe('keelson diff', () => {
         kind: 'Secret',
         metadata: { name: 's', namespace: diffNamespace, labels: labels('diffed') },
         stringData: { password: 'hunter2-old' },
-      } as KubeObject,
+      },
       { fieldManager: 'keelson', force: true },
     );
   });

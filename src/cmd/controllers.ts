@@ -11,7 +11,6 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { GitCli } from '../adapters/git/index.ts';
 import { keelsonCrds } from '../api/crds/index.ts';
-import type { KubeObject } from '../api/meta.ts';
 import { systemClock } from '../base/clock.ts';
 import { gitRepositoryController } from '../controllers/git-repository/watches.ts';
 import { gitRepositoryPushReceiver } from '../controllers/git-repository/webhook.ts';
@@ -19,6 +18,7 @@ import { syncController } from '../controllers/sync/watches.ts';
 import type { KubeClient } from '../runtime/client.ts';
 import { Manager, type Logger } from '../runtime/controller.ts';
 import { InformerFactory } from '../runtime/informer.ts';
+import { applyCrds } from '../runtime/crds.ts';
 import { Metrics, metricsHandler } from '../runtime/metrics.ts';
 
 export interface ControllersOptions {
@@ -44,26 +44,7 @@ export interface RunningControllers {
 
 /** Applies Keelson's CRDs and waits until they are Established. */
 export async function installCrds(client: KubeClient): Promise<void> {
-  for (const crd of keelsonCrds)
-    await client.apply(crd as KubeObject, { fieldManager: 'keelson', force: true });
-  const end = Date.now() + 30_000;
-  for (;;) {
-    const established = await Promise.all(
-      keelsonCrds.map(async (crd) => {
-        const live = await client.get({
-          apiVersion: 'apiextensions.k8s.io/v1',
-          kind: 'CustomResourceDefinition',
-          name: (crd as KubeObject).metadata.name ?? '',
-        });
-        const conditions = (live['status'] as { conditions?: { type: string; status: string }[] } | undefined)
-          ?.conditions;
-        return conditions?.some((c) => c.type === 'Established' && c.status === 'True') ?? false;
-      }),
-    );
-    if (established.every(Boolean)) return;
-    if (Date.now() > end) throw new Error('the CRDs were not Established within 30s');
-    await new Promise((r) => setTimeout(r, 200));
-  }
+  await applyCrds(client, keelsonCrds, { fieldManager: 'keelson' });
 }
 
 export async function startControllers(options: ControllersOptions): Promise<RunningControllers> {

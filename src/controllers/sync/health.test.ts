@@ -169,4 +169,29 @@ test('waits for a Deployment to become available; rolls back an unhealthy revisi
     KubeObject & { spec: { template: { metadata: { annotations?: Record<string, string> } } } }
   >({ apiVersion: 'apps/v1', kind: 'Deployment', namespace, name: 'web' });
   assert.equal(live.spec.template.metadata.annotations?.['sim.keelson.dev/never-ready'], undefined);
+
+  // anything that wakes the Sync now (here: drift) must not apply the failed revision again; the
+  // rolled-back build is what drift is corrected to
+  await client.patch(
+    { apiVersion: 'apps/v1', kind: 'Deployment', namespace, name: 'web' },
+    { spec: { replicas: 3 } },
+    'merge',
+    { fieldManager: 'someone-else' },
+  );
+  const corrected = await eventually(
+    'replicas corrected to the rolled-back build',
+    async () => {
+      const d = await client.get<
+        KubeObject & {
+          spec: { replicas: number; template: { metadata: { annotations?: Record<string, string> } } };
+        }
+      >({ apiVersion: 'apps/v1', kind: 'Deployment', namespace, name: 'web' });
+      return d.spec.replicas === 1 ? d : undefined;
+    },
+    20_000,
+  );
+  assert.equal(corrected.spec.template.metadata.annotations?.['sim.keelson.dev/never-ready'], undefined);
+  const after = await sync();
+  assert.equal(after.status?.lastAppliedRevision, 'main@sha1:1');
+  assert.match(findCondition(after.status, 'Ready')?.message ?? '', /rolled back to revision main@sha1:1/);
 });

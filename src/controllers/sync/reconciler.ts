@@ -150,8 +150,21 @@ export class SyncReconciler implements Reconciler {
       const revision = artifact.revision;
       status.lastAttemptedRevision = revision;
 
-      const built = await this.#build(sync, artifact.path, signal, retryMs);
       const { key: targetKey, client: target, watcher } = await this.#deps.target(sync, retryMs);
+      if (rolledBackFrom(before, revision, generation, requestedAt)) {
+        const held = await this.#holdRollback(
+          sync,
+          { key: targetKey, client: target },
+          status,
+          timeoutMs,
+          signal,
+        );
+        if (held) {
+          if (before.conditions !== undefined) status.conditions = before.conditions;
+          return {};
+        }
+      }
+      const built = await this.#build(sync, artifact.path, signal, retryMs);
       const objects = await prepareObjects(sync, built, (apiVersion, kind) =>
         target.resource(apiVersion, kind).then(
           (info) => info.namespaced,
@@ -428,6 +441,36 @@ export class SyncReconciler implements Reconciler {
     return last.revision;
   }
 
+  /**
+   * After a rollback, the failed revision is not applied again (that would undo the rollback each
+   * time anything wakes the Sync) until the source or the spec moves, or a reconcile is requested.
+   * The last healthy build stays the desired state meanwhile, so drift of it is still corrected.
+   * False when that build is no longer known.
+   */
+  async #holdRollback(
+    sync: Sync,
+    { key, client: target }: { key: string; client: KubeClient },
+    status: SyncStatus,
+    timeoutMs: number,
+    signal: AbortSignal,
+  ): Promise<boolean> {
+    const uid = sync.metadata.uid;
+    if (uid === undefined) return false;
+    const last = this.#deps.memory.healthy.get(uid) ?? (await loadHealthyBuild(this.#deps.client, sync));
+    if (last === undefined || last.revision !== status.lastAppliedRevision) return false;
+    const outcome = await applyStaged(target, last.objects, {
+      policy: 'partial',
+      live: (object) => this.#deps.drift.live(key, object),
+      timeoutMs,
+      now: () => this.#deps.clock.now(),
+      signal,
+    });
+    this.#remember(keyOf(sync), last.objects, outcome);
+    status.objects = outcome.results;
+    this.#summarise(sync, outcome.results);
+    return true;
+  }
+
   #summarise(sync: Sync, results: ObjectResult[]): void {
     const counts = new Map<string, number>();
     for (const r of results) counts.set(r.action, (counts.get(r.action) ?? 0) + 1);
@@ -533,6 +576,23 @@ function inventoryAfter(
 ): InventoryEntry[] {
   const had = new Set(previous.map((e) => e.id));
   return objects.filter((o) => outcome.applied.has(objectId(o)) || had.has(objectId(o))).map(entryOf);
+}
+
+/** Whether the last reconcile rolled back from this very revision and spec, with no new request since. */
+function rolledBackFrom(
+  before: SyncStatus,
+  revision: string,
+  generation: number | undefined,
+  requestedAt: string | undefined,
+): boolean {
+  return (
+    findCondition(before, Ready)?.reason === HealthCheckFailed &&
+    findCondition(before, 'Stalled')?.status === 'True' &&
+    before.lastAttemptedRevision === revision &&
+    before.lastAppliedRevision !== revision &&
+    before.observedGeneration === generation &&
+    (requestedAt === undefined || requestedAt === before.lastHandledReconcileAt)
+  );
 }
 
 function describeResults(results: ObjectResult[]): string {
