@@ -138,8 +138,22 @@ test('normaliseRepoUrl strips what does not name the repository', () => {
   for (const u of same) assert.equal(normaliseRepoUrl(u), 'github.com/org/app', u);
   assert.equal(normaliseRepoUrl('http://127.0.0.1:8080/app.git'), '127.0.0.1:8080/app');
   assert.notEqual(normaliseRepoUrl('https://github.com/org/App'), 'github.com/org/app', 'path case kept');
-  assert.equal(normaliseRepoUrl('/srv/git/app'), undefined);
   assert.equal(normaliseRepoUrl('not a url'), undefined);
+  assert.equal(normaliseRepoUrl('relative/app.git'), undefined);
+});
+
+test('normaliseRepoUrl gives a local repository one identity as a path and as a file:// url', () => {
+  const same = [
+    '/srv/git/app.git',
+    '/srv/git/app.git/',
+    '/srv//git/./app.git',
+    'file:///srv/git/app.git',
+    'file://localhost/srv/git/app.git/',
+  ];
+  for (const u of same) assert.equal(normaliseRepoUrl(u), 'file:///srv/git/app.git', u);
+  assert.notEqual(normaliseRepoUrl('/srv/git/app'), normaliseRepoUrl('/srv/git/app.git'), '.git kept');
+  assert.equal(normaliseRepoUrl('file://elsewhere/srv/git/app.git'), undefined, 'another host');
+  assert.notEqual(normaliseRepoUrl('https://srv/git/app.git'), normaliseRepoUrl('/srv/git/app.git'));
 });
 
 test('pushMayMove filters pushes of refs a GitRepository does not follow', () => {
@@ -175,4 +189,6 @@ test('gitRepositoriesForPush matches by normalised url and ref', () => {
     { namespace: 'team', name: 'main' },
     { namespace: 'team', name: 'default' },
   ]);
+  const local = gitRepositoriesForPush([repo('local', '/srv/app')], ['file:///srv/app'], 'refs/heads/main');
+  assert.deepEqual(local, [{ namespace: 'team', name: 'local' }]);
 });

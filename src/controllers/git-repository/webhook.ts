@@ -6,6 +6,7 @@
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { posix } from 'node:path';
 
 import type { GitRepository } from '../../api/crds/index.ts';
 import type { Controller, Logger, Request } from '../../runtime/controller.ts';
@@ -90,10 +91,13 @@ export function validSignature(secret: string, body: Buffer, header: string): bo
 /**
  * The repository's identity in a URL, for matching a push to spec.url: host (lowercase, default
  * port dropped) and path, without scheme, credentials, `.git` or trailing slashes. scp-style SSH
- * (`git@host:org/repo.git`) reads as `host/org/repo`. Undefined for what is not a remote URL.
+ * (`git@host:org/repo.git`) reads as `host/org/repo`. A repository on this machine (an absolute
+ * path, or a `file://` URL, as the git adapter accepts both) reads as `file://<normalised path>`,
+ * `.git` kept: locally `app` and `app.git` are different directories. Undefined for anything else.
  */
 export function normaliseRepoUrl(url: string): string | undefined {
   const text = url.trim();
+  if (text.startsWith('/')) return localIdentity(text);
   let host: string;
   let path: string;
   if (text.includes('://')) {
@@ -102,6 +106,10 @@ export function normaliseRepoUrl(url: string): string | undefined {
       parsed = new URL(text);
     } catch {
       return undefined;
+    }
+    if (parsed.protocol === 'file:') {
+      if (parsed.hostname !== '' && parsed.hostname !== 'localhost') return undefined;
+      return localIdentity(decodeURIComponent(parsed.pathname));
     }
     if (parsed.hostname === '') return undefined;
     const defaultPorts: Record<string, string> = {
@@ -125,6 +133,11 @@ export function normaliseRepoUrl(url: string): string | undefined {
     .replace(/\/+$/, '')
     .replace(/^\/+/, '');
   return `${host.toLowerCase()}/${path}`;
+}
+
+function localIdentity(path: string): string {
+  const normalised = posix.normalize(path).replace(/\/+$/, '');
+  return `file://${normalised === '' ? '/' : normalised}`;
 }
 
 /**
