@@ -19,13 +19,13 @@ test('the CRDs are established and validate their objects', async () => {
     keelsonCrds.map((c) => JSON.stringify(c)).join('\n'),
   );
   assert.equal(out.code, 0, out.stderr);
-  await eventually('both CRDs Established', async () => {
+  await eventually('every CRD Established', async () => {
     const got = await kubectl(server.kubeconfig, ['get', 'crd', '-o', 'json']);
     const items = JSON.parse(got.stdout).items as {
       status?: { conditions?: { type: string; status: string }[] };
     }[];
     return (
-      items.length === 2 &&
+      items.length === keelsonCrds.length &&
       items.every((crd) =>
         crd.status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True'),
       )

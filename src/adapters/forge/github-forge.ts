@@ -1,0 +1,462 @@
+/**
+ * `Forge` over GitHub's REST API with @octokit/rest: github.com, GitHub Enterprise Server, or the
+ * built-in forge (`baseUrl: <forge>/api/v3`), which serves the same subset. Authenticates with a
+ * token (a personal access token, an installation token or a built-in forge user's token);
+ * GitHub App authentication (JWT → installation token) is not wired yet.
+ */
+import { Octokit } from '@octokit/rest';
+import type { RestEndpointMethodTypes } from '@octokit/rest';
+import { ForgeError, codeOfStatus } from './forge-error.ts';
+import type {
+  ChangedFile,
+  CombinedStatus,
+  Comment,
+  CommitState,
+  CommitStatus,
+  Forge,
+  ForgeRepository,
+  ForgeUser,
+  MergeResult,
+  PullRequest,
+  RepoRef,
+  Review,
+} from './forge.ts';
+
+export interface GithubForgeOptions {
+  token: string;
+  /** `https://api.github.com` (default) or `https://HOST/api/v3`. */
+  baseUrl?: string;
+  userAgent?: string;
+}
+
+type RepoData = RestEndpointMethodTypes['repos']['get']['response']['data'];
+type PullData = RestEndpointMethodTypes['pulls']['get']['response']['data'];
+type CommentData = RestEndpointMethodTypes['issues']['getComment']['response']['data'];
+type StatusData = RestEndpointMethodTypes['repos']['createCommitStatus']['response']['data'];
+type ReviewData = RestEndpointMethodTypes['pulls']['getReview']['response']['data'];
+
+function repository(
+  data: Pick<
+    RepoData,
+    | 'owner'
+    | 'name'
+    | 'full_name'
+    | 'id'
+    | 'default_branch'
+    | 'clone_url'
+    | 'html_url'
+    | 'private'
+    | 'description'
+  >,
+): ForgeRepository {
+  return {
+    owner: data.owner.login,
+    name: data.name,
+    fullName: data.full_name,
+    id: data.id,
+    defaultBranch: data.default_branch ?? 'main',
+    cloneUrl: data.clone_url ?? '',
+    htmlUrl: data.html_url,
+    private: data.private,
+    description: data.description,
+  };
+}
+
+function pullRequest(
+  data: PullData | RestEndpointMethodTypes['pulls']['list']['response']['data'][number],
+): PullRequest {
+  const full = data as Partial<PullData>;
+  return {
+    number: data.number,
+    title: data.title,
+    body: data.body,
+    state: data.state === 'closed' ? 'closed' : 'open',
+    author: data.user?.login ?? '',
+    head: { ref: data.head.ref, sha: data.head.sha },
+    base: { ref: data.base.ref, sha: data.base.sha },
+    labels: data.labels.map((l) => l.name ?? '').filter((l) => l !== ''),
+    merged: full.merged ?? data.merged_at !== null,
+    mergeCommitSha: data.merge_commit_sha ?? null,
+    mergeable: full.mergeable ?? null,
+    mergeableState: full.mergeable_state ?? 'unknown',
+    htmlUrl: data.html_url,
+    createdAt: data.created_at,
+    updatedAt: data.updated_at,
+  };
+}
+
+function comment(data: CommentData): Comment {
+  return {
+    id: data.id,
+    body: data.body ?? '',
+    author: data.user?.login ?? '',
+    createdAt: data.created_at,
+    updatedAt: data.updated_at,
+  };
+}
+
+function status(
+  data: Pick<StatusData, 'id' | 'state' | 'context' | 'description' | 'target_url' | 'created_at'> & {
+    creator?: { login: string } | null;
+  },
+): CommitStatus {
+  return {
+    id: data.id,
+    state: data.state as CommitState,
+    context: data.context,
+    description: data.description ?? null,
+    targetUrl: data.target_url ?? null,
+    creator: data.creator?.login ?? null,
+    createdAt: data.created_at,
+  };
+}
+
+function review(data: ReviewData): Review {
+  return {
+    id: data.id,
+    author: data.user?.login ?? '',
+    state: data.state as Review['state'],
+    body: data.body,
+    commitId: data.commit_id ?? '',
+    submittedAt: data.submitted_at ?? null,
+  };
+}
+
+/** Turns Octokit's RequestError into a ForgeError naming the call. */
+function failure(what: string, error: unknown): ForgeError {
+  const status = (error as { status?: unknown }).status;
+  const code = typeof status === 'number' ? status : 0;
+  const text = (error as { response?: { data?: { message?: unknown } } }).response?.data?.message;
+  const detail = typeof text === 'string' ? text : (error as Error).message;
+  return new ForgeError(codeOfStatus(code), `${what}: ${code || 'unreachable'} ${detail}`, code, {
+    cause: error,
+  });
+}
+
+export class GithubForge implements Forge {
+  readonly #octokit: Octokit;
+
+  constructor(options: GithubForgeOptions) {
+    if (options.token === '') throw new ForgeError('KEELSON_INVALID', 'github forge: the token is empty', 0);
+    this.#octokit = new Octokit({
+      auth: options.token,
+      ...(options.baseUrl !== undefined && { baseUrl: options.baseUrl.replace(/\/$/, '') }),
+      userAgent: options.userAgent ?? 'keelson',
+      log: { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} },
+      request: { retries: 0 },
+    });
+  }
+
+  async #call<T>(what: string, call: () => Promise<{ data: T }>): Promise<T> {
+    try {
+      return (await call()).data;
+    } catch (error) {
+      throw failure(what, error);
+    }
+  }
+
+  /** true on 204, false on 404 (GitHub's answer for yes and no). */
+  async #check(what: string, call: () => Promise<unknown>): Promise<boolean> {
+    try {
+      await call();
+      return true;
+    } catch (error) {
+      if ((error as { status?: unknown }).status === 404) return false;
+      throw failure(what, error);
+    }
+  }
+
+  async currentUser(): Promise<ForgeUser> {
+    const data = await this.#call('get the current user', () => this.#octokit.users.getAuthenticated());
+    return { login: data.login, id: data.id, siteAdmin: data.site_admin };
+  }
+
+  async createRepository(input: {
+    name: string;
+    owner?: string;
+    description?: string;
+    private?: boolean;
+  }): Promise<ForgeRepository> {
+    const body = {
+      name: input.name,
+      ...(input.description !== undefined && { description: input.description }),
+      ...(input.private !== undefined && { private: input.private }),
+    };
+    const owner = input.owner;
+    if (owner !== undefined && owner !== (await this.currentUser()).login) {
+      return repository(
+        await this.#call(`create repository ${owner}/${input.name}`, () =>
+          this.#octokit.repos.createInOrg({ org: owner, ...body }),
+        ),
+      );
+    }
+    return repository(
+      await this.#call(`create repository ${input.name}`, () =>
+        this.#octokit.repos.createForAuthenticatedUser(body),
+      ),
+    );
+  }
+
+  async getRepository(repo: RepoRef): Promise<ForgeRepository> {
+    return repository(
+      await this.#call(`get repository ${repo.owner}/${repo.name}`, () =>
+        this.#octokit.repos.get({ owner: repo.owner, repo: repo.name }),
+      ),
+    );
+  }
+
+  async listRepositories(): Promise<ForgeRepository[]> {
+    try {
+      const all = await this.#octokit.paginate(this.#octokit.repos.listForAuthenticatedUser, {
+        per_page: 100,
+      });
+      return all.map((r) => repository(r));
+    } catch (error) {
+      throw failure('list repositories', error);
+    }
+  }
+
+  async createPullRequest(
+    repo: RepoRef,
+    input: { title: string; head: string; base: string; body?: string },
+  ): Promise<PullRequest> {
+    return pullRequest(
+      await this.#call(`open a pull request on ${repo.owner}/${repo.name} from ${input.head}`, () =>
+        this.#octokit.pulls.create({ owner: repo.owner, repo: repo.name, ...input }),
+      ),
+    );
+  }
+
+  async getPullRequest(repo: RepoRef, number: number): Promise<PullRequest> {
+    return pullRequest(
+      await this.#call(`get pull request ${repo.owner}/${repo.name}#${number}`, () =>
+        this.#octokit.pulls.get({ owner: repo.owner, repo: repo.name, pull_number: number }),
+      ),
+    );
+  }
+
+  async listPullRequests(
+    repo: RepoRef,
+    options: { state?: 'open' | 'closed' | 'all' } = {},
+  ): Promise<PullRequest[]> {
+    try {
+      const all = await this.#octokit.paginate(this.#octokit.pulls.list, {
+        owner: repo.owner,
+        repo: repo.name,
+        state: options.state ?? 'open',
+        per_page: 100,
+      });
+      return all.map((p) => pullRequest(p));
+    } catch (error) {
+      throw failure(`list pull requests of ${repo.owner}/${repo.name}`, error);
+    }
+  }
+
+  async listChangedFiles(repo: RepoRef, number: number): Promise<ChangedFile[]> {
+    try {
+      const all = await this.#octokit.paginate(this.#octokit.pulls.listFiles, {
+        owner: repo.owner,
+        repo: repo.name,
+        pull_number: number,
+        per_page: 100,
+      });
+      return all.map((f) => ({
+        filename: f.filename,
+        status: f.status,
+        ...(f.previous_filename !== undefined && { previousFilename: f.previous_filename }),
+        additions: f.additions,
+        deletions: f.deletions,
+      }));
+    } catch (error) {
+      throw failure(`list the files of ${repo.owner}/${repo.name}#${number}`, error);
+    }
+  }
+
+  async closePullRequest(repo: RepoRef, number: number): Promise<PullRequest> {
+    return pullRequest(
+      await this.#call(`close ${repo.owner}/${repo.name}#${number}`, () =>
+        this.#octokit.pulls.update({
+          owner: repo.owner,
+          repo: repo.name,
+          pull_number: number,
+          state: 'closed',
+        }),
+      ),
+    );
+  }
+
+  async mergePullRequest(
+    repo: RepoRef,
+    number: number,
+    options: {
+      method: 'merge' | 'squash' | 'rebase';
+      sha?: string;
+      commitTitle?: string;
+      commitMessage?: string;
+    },
+  ): Promise<MergeResult> {
+    const data = await this.#call(`merge ${repo.owner}/${repo.name}#${number}`, () =>
+      this.#octokit.pulls.merge({
+        owner: repo.owner,
+        repo: repo.name,
+        pull_number: number,
+        merge_method: options.method,
+        ...(options.sha !== undefined && { sha: options.sha }),
+        ...(options.commitTitle !== undefined && { commit_title: options.commitTitle }),
+        ...(options.commitMessage !== undefined && { commit_message: options.commitMessage }),
+      }),
+    );
+    return { merged: data.merged, sha: data.sha, message: data.message };
+  }
+
+  async listComments(repo: RepoRef, number: number): Promise<Comment[]> {
+    try {
+      const all = await this.#octokit.paginate(this.#octokit.issues.listComments, {
+        owner: repo.owner,
+        repo: repo.name,
+        issue_number: number,
+        per_page: 100,
+      });
+      return all.map((c) => comment(c));
+    } catch (error) {
+      throw failure(`list the comments of ${repo.owner}/${repo.name}#${number}`, error);
+    }
+  }
+
+  async createComment(repo: RepoRef, number: number, body: string): Promise<Comment> {
+    return comment(
+      await this.#call(`comment on ${repo.owner}/${repo.name}#${number}`, () =>
+        this.#octokit.issues.createComment({
+          owner: repo.owner,
+          repo: repo.name,
+          issue_number: number,
+          body,
+        }),
+      ),
+    );
+  }
+
+  async updateComment(repo: RepoRef, id: number, body: string): Promise<Comment> {
+    return comment(
+      await this.#call(`update comment ${id} of ${repo.owner}/${repo.name}`, () =>
+        this.#octokit.issues.updateComment({ owner: repo.owner, repo: repo.name, comment_id: id, body }),
+      ),
+    );
+  }
+
+  async addLabels(repo: RepoRef, number: number, labels: string[]): Promise<string[]> {
+    const data = await this.#call(`label ${repo.owner}/${repo.name}#${number}`, () =>
+      this.#octokit.issues.addLabels({ owner: repo.owner, repo: repo.name, issue_number: number, labels }),
+    );
+    return data.map((l) => l.name);
+  }
+
+  async removeLabel(repo: RepoRef, number: number, label: string): Promise<string[]> {
+    try {
+      const { data } = await this.#octokit.issues.removeLabel({
+        owner: repo.owner,
+        repo: repo.name,
+        issue_number: number,
+        name: label,
+      });
+      return data.map((l) => l.name);
+    } catch (error) {
+      if ((error as { status?: unknown }).status !== 404)
+        throw failure(`remove label ${label} from ${repo.owner}/${repo.name}#${number}`, error);
+      return (await this.getPullRequest(repo, number)).labels;
+    }
+  }
+
+  async createStatus(
+    repo: RepoRef,
+    sha: string,
+    input: { state: CommitState; context: string; description?: string; targetUrl?: string },
+  ): Promise<CommitStatus> {
+    return status(
+      await this.#call(`set status ${input.context} on ${repo.owner}/${repo.name}@${sha}`, () =>
+        this.#octokit.repos.createCommitStatus({
+          owner: repo.owner,
+          repo: repo.name,
+          sha,
+          state: input.state,
+          context: input.context,
+          ...(input.description !== undefined && { description: input.description }),
+          ...(input.targetUrl !== undefined && { target_url: input.targetUrl }),
+        }),
+      ),
+    );
+  }
+
+  async getCombinedStatus(repo: RepoRef, ref: string): Promise<CombinedStatus> {
+    const data = await this.#call(`get the status of ${repo.owner}/${repo.name}@${ref}`, () =>
+      this.#octokit.repos.getCombinedStatusForRef({ owner: repo.owner, repo: repo.name, ref, per_page: 100 }),
+    );
+    return {
+      sha: data.sha,
+      state: data.state as CommitState,
+      statuses: data.statuses.map((s) => status({ ...s, creator: null })),
+    };
+  }
+
+  async createReview(
+    repo: RepoRef,
+    number: number,
+    input: { event: 'APPROVE' | 'REQUEST_CHANGES' | 'COMMENT'; body?: string; commitId?: string },
+  ): Promise<Review> {
+    return review(
+      await this.#call(`review ${repo.owner}/${repo.name}#${number}`, () =>
+        this.#octokit.pulls.createReview({
+          owner: repo.owner,
+          repo: repo.name,
+          pull_number: number,
+          event: input.event,
+          ...(input.body !== undefined && { body: input.body }),
+          ...(input.commitId !== undefined && { commit_id: input.commitId }),
+        }),
+      ),
+    );
+  }
+
+  async listReviews(repo: RepoRef, number: number): Promise<Review[]> {
+    try {
+      const all = await this.#octokit.paginate(this.#octokit.pulls.listReviews, {
+        owner: repo.owner,
+        repo: repo.name,
+        pull_number: number,
+        per_page: 100,
+      });
+      return all.map((r) => review(r));
+    } catch (error) {
+      throw failure(`list the reviews of ${repo.owner}/${repo.name}#${number}`, error);
+    }
+  }
+
+  async isOrgMember(org: string, login: string): Promise<boolean> {
+    return this.#check(`check ${login} in org ${org}`, () =>
+      this.#octokit.orgs.checkMembershipForUser({ org, username: login }),
+    );
+  }
+
+  async isCollaborator(repo: RepoRef, login: string): Promise<boolean> {
+    return this.#check(`check ${login} as collaborator of ${repo.owner}/${repo.name}`, () =>
+      this.#octokit.repos.checkCollaborator({ owner: repo.owner, repo: repo.name, username: login }),
+    );
+  }
+
+  async createWebhook(
+    repo: RepoRef,
+    hook: { url: string; secret: string; events: string[] },
+  ): Promise<number> {
+    const data = await this.#call(`add a webhook to ${repo.owner}/${repo.name}`, () =>
+      this.#octokit.repos.createWebhook({
+        owner: repo.owner,
+        repo: repo.name,
+        name: 'web',
+        active: true,
+        events: hook.events,
+        config: { url: hook.url, secret: hook.secret, content_type: 'json' },
+      }),
+    );
+    return data.id;
+  }
+}
