@@ -1,6 +1,7 @@
 /** The CustomResourceDefinitions of Keelson's own API groups (shared/DESIGN.md §3). */
 import { gitRepositoryCrd } from './git-repository.ts';
 import { syncCrd } from './sync.ts';
+import { jobConfigCrd, jobRunCrd } from './ci.ts';
 import { forgeCommitStatusCrd, forgePullRequestCrd, forgeRepositoryCrd } from './forge.ts';
 
 export {
@@ -27,6 +28,16 @@ export {
   type ForgeWebhookSpec,
 } from './forge.ts';
 
+export {
+  ciGroup,
+  jobConfigCrd,
+  jobRunCrd,
+  type JobConfig,
+  type JobRun,
+  type JobRunSpec,
+  type JobRunStatus,
+} from './ci.ts';
+
 export { requestedAtAnnotation, watchLabel } from './common.ts';
 
 /** Every CRD Keelson installs, in install order. */
@@ -36,4 +47,6 @@ export const keelsonCrds: readonly Record<string, unknown>[] = [
   forgeRepositoryCrd,
   forgePullRequestCrd,
   forgeCommitStatusCrd,
+  jobConfigCrd,
+  jobRunCrd,
 ];
