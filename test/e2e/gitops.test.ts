@@ -534,7 +534,11 @@ describe('GitOps on the embedded control plane', { concurrency: true }, () => {
       (s) => s.status.lastAttemptedRevision === revision(missing),
     );
     const message = condition(kustomizeFailed, 'Ready').message;
-    assert.match(message, /^kustomize build app: /, 'names the kustomization');
+    assert.match(
+      message,
+      /^kustomize build app: app\/kustomization\.yaml: resources "missing\.yaml" not found/,
+      'names the kustomization file',
+    );
     assert.match(message, /app\/missing\.yaml: no such file/, 'names the missing file');
     assert.equal((await json('-n', ns, 'get', 'cm', 'settings')).data.version, 'v1', 'live object untouched');
 

@@ -204,7 +204,7 @@ test('a broken kustomization surfaces kustomize, names the kustomization, and hi
   const error = await rejectsWith(
     buildManifests(artifact, 'broken', { searchPath: kubectlOnly }),
     'KUSTOMIZE_FAILED',
-    /^kustomize build broken: accumulating resources: .*missing\.yaml.*no such file/,
+    /^kustomize build broken: broken\/kustomization.yaml: resources "missing.yaml" not found: accumulating resources: .*missing\.yaml.*no such file/,
   );
   assert.equal(error.file, 'broken/kustomization.yaml');
   assert.ok(!error.message.includes(scratch), `an absolute path leaked: ${error.message}`);

@@ -93,7 +93,12 @@ export async function kustomizeBuild(
     const message = kustomizeMessage(error.stderr, root) || error.message;
     if (/yaml|json/i.test(message)) await diagnoseYaml(root, graph.yamlFiles, error);
     const [missing] = graph.missing;
-    throw new BuildError('KUSTOMIZE_FAILED', `${label}: ${message}`, missing ?? location, { cause: error });
+    // kustomize names the path it could not read, not the kustomization that asked for it
+    const where =
+      missing === undefined ? '' : `${missing.file}: ${missing.field} "${missing.value}" not found: `;
+    throw new BuildError('KUSTOMIZE_FAILED', `${label}: ${where}${message}`, missing ?? location, {
+      cause: error,
+    });
   }
   return parseManifests(stdout, label);
 }
@@ -204,7 +209,8 @@ interface Graph {
   /** Real paths of the YAML files the kustomizations name (resources, patches, …), for diagnosis. */
   yamlFiles: string[];
   /** Local references that do not exist, with the kustomization naming them. */
-  missing: { file: string }[];
+  /** References to files that do not exist: the kustomization naming each, and how. */
+  missing: { file: string; field: string; value: string }[];
   seen: Set<string>;
 }
 
@@ -302,7 +308,7 @@ async function scanKustomization(root: ArtifactRoot, dir: string, file: string, 
           { file: name },
         );
       }
-      graph.missing.push({ file: name });
+      graph.missing.push({ file: name, field: reference.field, value: reference.value });
       continue;
     }
     if (!isInside(root, real)) {
