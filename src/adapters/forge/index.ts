@@ -29,3 +29,4 @@ export {
   type ForgeEventName,
   type ForgeWebhook,
 } from './webhooks.ts';
+export { GitRepoReader, type RepoReader } from './repo-reader.ts';

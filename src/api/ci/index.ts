@@ -41,3 +41,16 @@ export { nextCronTime, periodicDue, type PeriodicDue, type PreviousRun } from '.
 export { goDurationString, jobRunSpecFor, jobSpecJson, prowEnv, pullRefs } from './env.ts';
 export { compileGoRegexp } from './regexp.ts';
 export { reservedEnv } from './validate.ts';
+export {
+  commitStatusFor,
+  isFinalJobState,
+  isReportComment,
+  jobRunLabels,
+  labelsForJobRun,
+  optionalAnnotation,
+  reportCommentBody,
+  reportCommentMarker,
+  slackMessageText,
+  type CommitStatusState,
+  type FailedJobRow,
+} from './report.ts';

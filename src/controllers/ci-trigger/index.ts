@@ -1,0 +1,12 @@
+/** The CI trigger (Prow's hook + trigger plugin + horologium). See README.md. */
+export { ciWebhookHandler, ciWebhookPath, type HttpHandler } from './webhook.ts';
+export { isInRepoConfigPath, JobSource, jobConfigApiVersion, type JobSourceDeps } from './jobs.ts';
+export { PeriodicScheduler, type PeriodicSchedulerDeps } from './periodics.ts';
+export {
+  inRepoConfigContext,
+  jobRunApiVersion,
+  needsOkToTestLabel,
+  okToTestLabel,
+  Trigger,
+  type TriggerDeps,
+} from './trigger.ts';
