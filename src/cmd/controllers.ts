@@ -1,6 +1,7 @@
 /**
  * Composition root of Keelson's GitOps controllers (GitRepository, Sync), the git push webhook and
- * the metrics endpoint, over any Kubernetes API. `keelson up` runs them beside its embedded
+ * the metrics endpoint, over any Kubernetes API; with a forge, also CI: the JobRun runner, the
+ * trigger (forge webhooks at `/hooks/ci`, periodics while leading) and the reporter. `keelson up` runs them beside its embedded
  * server; `keelson controllers --kubeconfig K` runs them against any cluster, with leader election
  * on a Lease so that of several processes only one reconciles.
  */
@@ -15,9 +16,20 @@ import { systemClock } from '../base/clock.ts';
 import { gitRepositoryController } from '../controllers/git-repository/watches.ts';
 import { gitRepositoryPushReceiver } from '../controllers/git-repository/webhook.ts';
 import { syncController } from '../controllers/sync/watches.ts';
-import type { KubeClient } from '../runtime/client.ts';
+import { isAlreadyExists, type KubeClient } from '../runtime/client.ts';
 import { Manager, type Logger } from '../runtime/controller.ts';
 import { InformerFactory } from '../runtime/informer.ts';
+import { GitRepoReader, type Forge } from '../adapters/forge/index.ts';
+import { ciReportController } from '../controllers/ci-report/index.ts';
+import {
+  ciWebhookHandler,
+  ciWebhookPath,
+  JobSource,
+  PeriodicScheduler,
+  Trigger,
+  type HttpHandler,
+} from '../controllers/ci-trigger/index.ts';
+import { jobRunController } from '../controllers/jobrun/watches.ts';
 import { applyCrds } from '../runtime/crds.ts';
 import { Metrics, metricsHandler } from '../runtime/metrics.ts';
 
@@ -33,6 +45,22 @@ export interface ControllersOptions {
   identity?: string;
   /** Called when another process took the Lease (not on a clean stop). */
   onLostLease?: () => void;
+  /** Runs CI against this forge (as its bot); without it only the GitOps controllers run. */
+  ci?: CiOptions;
+}
+
+export interface CiOptions {
+  forge: Forge;
+  /** The bot's token, to read in-repo job config with git. */
+  token?: string;
+  /** Where JobRuns and their pods live (default `keelson-ci`). */
+  namespace?: string;
+  /** Clone URLs of refs without clone_uri: `<cloneBase><org>/<repo>.git`. */
+  cloneBase?: string;
+  /** A Secret (username, password) in the JobRun namespace for cloning. */
+  cloneSecret?: string;
+  trustedOrg?: string;
+  trustedUsers?: readonly string[];
 }
 
 export interface RunningControllers {
@@ -58,6 +86,8 @@ export async function startControllers(options: ControllersOptions): Promise<Run
   const informers = new InformerFactory(client, log);
   const git = new GitCli({ cacheDir: join(options.dataDir, 'git-cache'), clock: systemClock, log });
   const metrics = new Metrics();
+  // eslint-disable-next-line prefer-const -- read by onStartedLeading, which runs after it is set
+  let ci: { hook: HttpHandler; scheduler: PeriodicScheduler } | undefined;
   const manager = new Manager({
     metrics,
     ...(options.leaderElectionNamespace !== undefined && {
@@ -67,7 +97,10 @@ export async function startControllers(options: ControllersOptions): Promise<Run
         name: 'keelson-controllers',
         ...(options.identity !== undefined && { identity: options.identity }),
         log,
-        onStartedLeading: () => log('leading: controllers start', {}),
+        onStartedLeading: () => {
+          log('leading: controllers start', {});
+          ci?.scheduler.start();
+        },
         onStoppedLeading: (reason) => {
           if (reason === 'lost') options.onLostLease?.();
         },
@@ -77,24 +110,92 @@ export async function startControllers(options: ControllersOptions): Promise<Run
   const sources = gitRepositoryController({ client, informers, git, clock: systemClock, log });
   manager.add(sources).add(syncController({ client, informers, clock: systemClock, log }));
   const receiver = gitRepositoryPushReceiver({ controller: sources, informers, secret, log });
+  ci =
+    options.ci === undefined
+      ? undefined
+      : await wireCi(options.ci, {
+          client,
+          informers,
+          manager,
+          log,
+          secret,
+          workDir: join(options.dataDir, 'ci-repos'),
+        });
   const serveMetrics = metricsHandler(metrics);
   const server: Server = createServer((req, res) => {
     const path = req.url?.split('?')[0];
     if (path === '/hooks/git') return void receiver(req, res);
+    if (path === ciWebhookPath && ci !== undefined) return void ci.hook(req, res);
     if (path === '/metrics') return void serveMetrics(req, res);
     res.writeHead(404).end();
   });
   await new Promise<void>((done) => server.listen(options.port ?? 0, '127.0.0.1', done));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   await manager.start();
+  if (options.leaderElectionNamespace === undefined) ci?.scheduler.start();
   return {
     manager,
     url,
     webhookSecretPath,
     async stop() {
+      await ci?.scheduler.stop();
       await manager.stop();
       await informers.stopAll();
       await new Promise<void>((done) => server.close(() => done()));
     },
   };
+}
+
+/**
+ * CI as Prow splits it: the runner (plank) and the reporter (crier) as controllers; the trigger
+ * (hook) answering forge webhooks in every process, as Prow's hook replicas do; periodics
+ * (horologium) only while this process leads, so two processes never start one twice.
+ */
+async function wireCi(
+  options: CiOptions,
+  deps: {
+    client: KubeClient;
+    informers: InformerFactory;
+    manager: Manager;
+    log: Logger;
+    secret: string;
+    workDir: string;
+  },
+): Promise<{ hook: HttpHandler; scheduler: PeriodicScheduler }> {
+  const { client, informers, manager, log } = deps;
+  const namespace = options.namespace ?? 'keelson-ci';
+  try {
+    await client.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } });
+  } catch (error) {
+    if (!isAlreadyExists(error)) throw error;
+  }
+  const jobs = new JobSource({
+    client,
+    repoReader: new GitRepoReader({ workDir: deps.workDir, token: options.token }),
+    log,
+  });
+  const trigger = new Trigger({
+    client,
+    forge: options.forge,
+    jobs,
+    clock: systemClock,
+    log,
+    namespace,
+    trustedOrg: options.trustedOrg,
+    trustedUsers: options.trustedUsers,
+  });
+  const scheduler = new PeriodicScheduler({ client, jobs, trigger, clock: systemClock, log, namespace });
+  manager
+    .add(
+      jobRunController({
+        client,
+        informers,
+        clock: systemClock,
+        log,
+        ...(options.cloneBase !== undefined && { cloneBase: options.cloneBase }),
+        ...(options.cloneSecret !== undefined && { cloneSecret: options.cloneSecret }),
+      }),
+    )
+    .add(ciReportController({ client, informers, forge: options.forge, log }));
+  return { hook: ciWebhookHandler({ trigger, secret: deps.secret, log }), scheduler };
 }
