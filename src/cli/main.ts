@@ -2,6 +2,7 @@ import { Argument, Command, InvalidArgumentError, Option } from 'commander';
 import { defaultNamespace, processDeps, withClient, type CliDeps, type ClientOptions } from './context.ts';
 import { diffSync } from './diff.ts';
 import { events, parseFor } from './events.ts';
+import { addForgeCommands } from './forge.ts';
 import { parseDuration } from './format.ts';
 import { get, type OutputFormat } from './get.ts';
 import { kindNamed, sourceKind, syncKind, type CliKind } from './kinds.ts';
@@ -117,6 +118,8 @@ export function buildCli(deps: CliDeps = processDeps): Command {
         events(client, deps, { namespace: opts.namespace, for: opts.for }),
       );
     });
+
+  addForgeCommands(program, deps);
 
   return program;
 }

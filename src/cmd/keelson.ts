@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
 import { buildCli } from '../cli/main.ts';
 import { kubeconfigFromData, startApiServer } from './apiserver.ts';
-import { up } from './up.ts';
+import { defaultForgePort, up } from './up.ts';
 import { startControllers } from './controllers.ts';
 import { KubeClient } from '../runtime/client.ts';
 
@@ -65,12 +65,13 @@ const apiserver = program
 program
   .command('up')
   .description(
-    'start the whole control plane with an example fleet (embedded API server, nodes, controllers)',
+    'start the whole control plane with an example fleet (embedded API server, nodes, controllers, forge)',
   )
   .option('--data <dir>', 'state directory', '.keelson')
   .option('--port <n>', 'API server port on 127.0.0.1 (0 picks a free one)', port, 0)
   .option('--webhook-port <n>', 'git push webhook port on 127.0.0.1', port, 0)
-  .action(async (opts: { data: string; port: number; webhookPort: number }) => {
+  .option('--forge-port <n>', 'built-in forge port on 127.0.0.1 (0 picks a free one)', port, defaultForgePort)
+  .action(async (opts: { data: string; port: number; webhookPort: number; forgePort: number }) => {
     const tty = process.stdout.isTTY;
     let progressShown = false;
     let lastLine = '';
@@ -94,7 +95,7 @@ program
     const log = (message: string, fields?: Record<string, unknown>) =>
       process.stderr.write(`${message} ${JSON.stringify(fields ?? {})}\n`);
     const running = await up(
-      { data: opts.data, port: opts.port, webhookPort: opts.webhookPort },
+      { data: opts.data, port: opts.port, webhookPort: opts.webhookPort, forgePort: opts.forgePort },
       log,
       reporter,
     );

@@ -1,8 +1,8 @@
 /**
  * Composition root of `keelson up`: the embedded API server (SQLite, TLS), an embedded node for
  * the management cluster and for each fleet cluster, Keelson's CRDs and controllers, the git push
- * webhook, and on first start an example fleet repository with its GitRepository and Syncs. A
- * second `keelson up` on the same directory resumes.
+ * webhook, the built-in forge (data in `<data>/forge`), and on first start an example fleet
+ * repository with its GitRepository and Syncs. A second `keelson up` on the same directory resumes.
  */
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -10,6 +10,7 @@ import { KubeConfig } from '@kubernetes/client-node';
 import type { KubeObject } from '../api/meta.ts';
 import type { Sync } from '../api/crds/index.ts';
 import { startEmbeddedNode, type EmbeddedNode } from '../node/node.ts';
+import { startForge, type RunningForge } from '../forge/server.ts';
 import { KubeClient } from '../runtime/client.ts';
 import type { Logger } from '../runtime/controller.ts';
 import { kubeconfigFor, startApiServer, type RunningApiServer } from './apiserver.ts';
@@ -21,11 +22,24 @@ export interface UpFlags {
   port?: number;
   /** Port of the git webhook receiver (0 picks one). */
   webhookPort?: number;
+  /** Port of the built-in forge (0 picks one; default {@link defaultForgePort}). */
+  forgePort?: number;
 }
+
+/**
+ * The built-in forge's port unless `--forge-port` says otherwise: fixed, so git remotes and the
+ * CLI's saved URL stay valid across restarts; the API server's port is picked per start.
+ */
+export const defaultForgePort = 3080;
+
+/** Where `keelson up` writes the forge's URL, relative to the data directory (read by the CLI). */
+export const forgeUrlFile = join('forge', 'url');
 
 export interface Up {
   server: RunningApiServer;
   webhookUrl: string;
+  /** The built-in forge: git at `<url>/<owner>/<name>.git`, REST at `apiUrl`, admin token file. */
+  forge: { url: string; apiUrl: string; adminLogin: string; adminTokenPath: string };
   kubeconfigs: Record<string, string>;
   stop(): Promise<void>;
 }
@@ -91,6 +105,20 @@ export async function up(flags: UpFlags, log: Logger, report: Reporter): Promise
     `CRDs installed; controllers running; git push webhook: ${webhookUrl} (secret in ${controllers.webhookSecretPath}); metrics: ${controllers.url}/metrics`,
   );
 
+  let forge: RunningForge;
+  try {
+    forge = await startBuiltInForge(management, data, flags.forgePort ?? defaultForgePort, log);
+  } catch (error) {
+    await controllers.stop();
+    for (const node of nodes) await node.stop();
+    management.close();
+    await server.stop();
+    throw error;
+  }
+  report.step(
+    `forge on ${forge.url} (git: ${forge.url}/OWNER/NAME.git, REST API: ${forge.apiUrl}); ${forge.adminLogin}'s token: ${forge.adminTokenPath}`,
+  );
+
   const fleet = join(data, 'fleet');
   if (createExampleFleet(fleet)) report.step(`example fleet repository created at ${fleet}`);
   await ensure(management, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } });
@@ -119,6 +147,7 @@ export async function up(flags: UpFlags, log: Logger, report: Reporter): Promise
   report.step(`GitRepository ${namespace}/fleet and Syncs ${fleetClusters.join(', ')} applied`);
 
   const stop = async () => {
+    await forge.stop();
     await controllers.stop();
     for (const node of nodes) await node.stop();
     management.close();
@@ -140,7 +169,30 @@ export async function up(flags: UpFlags, log: Logger, report: Reporter): Promise
     return ready.length === fleetClusters.length;
   }, 10 * 60_000).catch(() => report.step('not every cluster is Ready yet; see `keelson get syncs`'));
   report.step('fleet Ready: staging and production equal git (Ctrl-C stops everything)');
-  return { server, webhookUrl, kubeconfigs, stop };
+  const { url, apiUrl, adminLogin, adminTokenPath } = forge;
+  return { server, webhookUrl, forge: { url, apiUrl, adminLogin, adminTokenPath }, kubeconfigs, stop };
+}
+
+/** Starts the forge on the management cluster and records its URL for the CLI. */
+async function startBuiltInForge(
+  client: KubeClient,
+  data: string,
+  port: number,
+  log: Logger,
+): Promise<RunningForge> {
+  const dataDir = join(data, 'forge');
+  let forge: RunningForge;
+  try {
+    forge = await startForge({ client, dataDir, port, log });
+  } catch (error) {
+    if ((error as { code?: unknown }).code === 'EADDRINUSE')
+      throw new Error(`forge port ${port} is in use: pass --forge-port N (0 picks a free one)`, {
+        cause: error,
+      });
+    throw error;
+  }
+  writeFileSync(join(data, forgeUrlFile), `${forge.url}\n`);
+  return forge;
 }
 
 async function waitFor(check: () => Promise<boolean>, timeoutMs: number): Promise<void> {

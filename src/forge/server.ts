@@ -94,7 +94,13 @@ export async function startForge(options: ForgeOptions): Promise<RunningForge> {
       if (!response.headersSent) response.writeHead(500).end('internal error\n');
     });
   });
-  await new Promise<void>((done) => server.listen(options.port ?? 0, '127.0.0.1', done));
+  await new Promise<void>((done, fail) => {
+    server.once('error', fail);
+    server.listen(options.port ?? 0, '127.0.0.1', () => {
+      server.off('error', fail);
+      done();
+    });
+  });
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   urls.html = url;
   urls.api = `${url}/api/v3`;

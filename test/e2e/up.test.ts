@@ -1,16 +1,17 @@
 /**
  * `keelson up` end to end: the example fleet reaches Ready on both logical clusters, a commit is
- * applied, and a restart resumes without re-applying unchanged objects.
+ * applied, the built-in forge serves a repository created with `keelson repo create`, and a
+ * restart resumes without re-applying unchanged objects and keeps the forge's admin token.
  */
 import assert from 'node:assert/strict';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { eventually, kubectl, repoRoot, tempDir } from './harness.ts';
 
 function startUp(data: string): { child: ChildProcess; ready: Promise<string>; stop(): Promise<void> } {
-  const child = spawn(join(repoRoot, 'bin', 'keelson'), ['up', '--data', data], {
+  const child = spawn(join(repoRoot, 'bin', 'keelson'), ['up', '--data', data, '--forge-port', '0'], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
@@ -41,11 +42,48 @@ function startUp(data: string): { child: ChildProcess; ready: Promise<string>; s
   };
 }
 
+function git(cwd: string, ...args: string[]): string {
+  return execFileSync(
+    'git',
+    ['-c', 'user.name=t', '-c', 'user.email=t@t', '-c', 'credential.helper=', ...args],
+    {
+      cwd,
+      env: { ...process.env, GIT_TERMINAL_PROMPT: '0' },
+      encoding: 'utf8',
+    },
+  ).trim();
+}
+
+/** The forge `keelson up` printed, and a git URL for one of its repositories with the admin token. */
+function forgeOf(output: string, data: string): { url: string; token: string; remote(repo: string): string } {
+  const url =
+    /forge on (http:\/\/127\.0\.0\.1:\d+) \(git: .*, REST API: \S+\/api\/v3\); admin's token: (\S+)/.exec(
+      output,
+    );
+  assert.ok(url, `no forge line in:\n${output}`);
+  assert.equal(url[2], join(data, 'forge', 'admin-token'));
+  assert.equal(statSync(url[2]).mode & 0o777, 0o600, 'the admin token is readable by its owner only');
+  assert.equal(readFileSync(join(data, 'forge', 'url'), 'utf8').trim(), url[1]);
+  const token = readFileSync(url[2], 'utf8').trim();
+  return {
+    url: url[1]!,
+    token,
+    remote(repo) {
+      const remote = new URL(`${url[1]!}/${repo}.git`);
+      remote.username = 'admin';
+      remote.password = token;
+      return remote.toString();
+    },
+  };
+}
+
 test(
   'keelson up: example fleet Ready on both clusters, a commit applied, a restart resumes',
   { timeout: 300_000 },
   async () => {
-    const data = tempDir('keelson-up-');
+    // the CLI's default data directory is .keelson in the working directory
+    const home = tempDir('keelson-up-');
+    const data = join(home, '.keelson');
     let run = startUp(data);
     const output = await run.ready;
     assert.match(output, /logical cluster staging/);
@@ -62,6 +100,24 @@ test(
       (await kubectl(production, ['-n', 'web', 'get', 'ingress', 'web', '-o', 'json'])).stdout,
     );
     assert.equal(ingress.spec.rules[0].host, 'web.production.example.test');
+
+    // the forge: `keelson repo create` finds it in .keelson/forge; git push and clone work with the token
+    let forge = forgeOf(output, data);
+    const created = execFileSync(join(repoRoot, 'bin', 'keelson'), ['repo', 'create', 'admin/demo'], {
+      cwd: home,
+      env: { ...process.env, KEELSON_FORGE_URL: '', KEELSON_FORGE_TOKEN: '' },
+      encoding: 'utf8',
+    });
+    assert.match(created, /created repository admin\/demo/);
+    const local = join(home, 'demo');
+    mkdirSync(local);
+    git(local, 'init', '-q', '-b', 'main');
+    writeFileSync(join(local, 'README.md'), 'demo\n');
+    git(local, 'add', '.');
+    git(local, 'commit', '-qm', 'first');
+    git(local, 'push', '-q', forge.remote('admin/demo'), 'main');
+    git(home, 'clone', '-q', forge.remote('admin/demo'), 'demo-clone');
+    assert.equal(readFileSync(join(home, 'demo-clone', 'README.md'), 'utf8'), 'demo\n');
 
     // a commit to the fleet repository is applied
     const fleet = join(data, 'fleet');
@@ -102,6 +158,11 @@ test(
     const again = await run.ready;
     assert.match(again, /resuming from/);
     assert.doesNotMatch(again, /example fleet repository created/);
+    const token = forge.token;
+    forge = forgeOf(again, data);
+    assert.equal(forge.token, token, 'the admin user and its token are kept across a restart');
+    git(home, 'clone', '-q', forge.remote('admin/demo'), 'demo-again');
+    assert.equal(readFileSync(join(home, 'demo-again', 'README.md'), 'utf8'), 'demo\n');
     const after = await deployment();
     assert.equal(
       after.metadata.generation,

@@ -122,10 +122,13 @@ function review(data: ReviewData): Review {
   };
 }
 
-/** Turns Octokit's RequestError into a ForgeError naming the call. */
+/**
+ * Turns Octokit's RequestError into a ForgeError naming the call. Octokit reports a request that
+ * got no answer (connection refused, DNS) as status 500 without a response; that is status 0 here.
+ */
 function failure(what: string, error: unknown): ForgeError {
-  const status = (error as { status?: unknown }).status;
-  const code = typeof status === 'number' ? status : 0;
+  const { status, response } = error as { status?: unknown; response?: unknown };
+  const code = typeof status === 'number' && response !== undefined ? status : 0;
   const text = (error as { response?: { data?: { message?: unknown } } }).response?.data?.message;
   const detail = typeof text === 'string' ? text : (error as Error).message;
   return new ForgeError(codeOfStatus(code), `${what}: ${code || 'unreachable'} ${detail}`, code, {
