@@ -599,7 +599,8 @@ function describeResults(results: ObjectResult[]): string {
   return results.map((r) => `${r.id}: ${r.message ?? r.action}`).join('; ');
 }
 
-function mergeDrift(kept: DriftRecord[], seen: DriftRecord[]): DriftRecord[] {
+/** `kept` plus the records of `seen` not already in it, newest last, at most `maxDriftRecords`. */
+export function mergeDrift(kept: DriftRecord[], seen: DriftRecord[]): DriftRecord[] {
   const out = [...kept];
   for (const record of seen) {
     if (!out.some((r) => r.id === record.id && r.manager === record.manager && r.time === record.time))

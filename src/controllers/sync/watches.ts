@@ -12,7 +12,8 @@ import { watchLabel, type DriftRecord, type GitRepository, type Sync } from '../
 import type { KubeObject } from '../../api/meta.ts';
 import { sourceGroup } from '../../api/crds/git-repository.ts';
 import type { Clock } from '../../base/clock.ts';
-import type { KubeClient } from '../../runtime/client.ts';
+import { isNotFound, refOf, type KubeClient } from '../../runtime/client.ts';
+import { fieldManager } from '../../api/sync-objects.ts';
 import { Controller, requestOf, type Logger } from '../../runtime/controller.ts';
 import { EventRecorder, type EventSink } from '../../runtime/events.ts';
 import { keyOf, type InformerFactory } from '../../runtime/informer.ts';
@@ -20,6 +21,7 @@ import type { BackoffOptions } from '../../runtime/queue.ts';
 import { DriftWatcher, type DriftEvent } from './drift.ts';
 import { DriftDetected } from './reasons.ts';
 import {
+  mergeDrift,
   requestedAtAnnotation,
   SyncMemory,
   SyncReconciler,
@@ -43,6 +45,8 @@ export interface SyncControllerDeps {
 export const sourceRefIndex = 'spec.sourceRef';
 export const dependsOnIndex = 'spec.dependsOn';
 export const substituteFromIndex = 'spec.postBuild.substituteFrom';
+/** How long drift records gather before one status patch writes them. */
+const driftStatusDelayMs = 200;
 
 /**
  * The Sync controller (sync.keelson.dev/v1). Add it to a Manager, which starts the Sync and
@@ -86,7 +90,55 @@ export function syncController(deps: SyncControllerDeps): Controller {
     memory.drift.set(key, list);
     const what = deleted ? 'deleted' : `${record.fields.join(', ')} changed by ${record.manager}`;
     events.event(sync, 'Warning', DriftDetected, `drift in ${record.id}: ${what}; ${record.action}`);
-    controller.enqueue(requestOf(sync));
+    if (!report) void revert(sync, record.id);
+    scheduleDriftStatus(key);
+  };
+
+  /**
+   * Reverts one drifted object by applying again what the Sync last applied for it: one request,
+   * however large the Sync, instead of a whole reconcile. A full reconcile is the fallback.
+   */
+  const revert = async (sync: Sync, id: string): Promise<void> => {
+    const desired = memory.applied.get(keyOf(sync))?.get(id);
+    try {
+      if (desired === undefined || sync.spec.suspend === true) throw new Error('nothing to revert to');
+      const { client } = await targets.resolve(sync, 30_000);
+      await client.apply(desired, { fieldManager, force: true });
+    } catch (error) {
+      deps.log('targeted drift revert failed; reconciling the whole sync', {
+        sync: keyOf(sync),
+        id,
+        error: (error as Error).message,
+      });
+      controller.enqueue(requestOf(sync));
+    }
+  };
+
+  /** Drift records reach status in one patch per burst, without a reconcile. */
+  const statusDue = new Map<string, ReturnType<typeof setTimeout>>();
+  const scheduleDriftStatus = (key: string): void => {
+    if (statusDue.has(key)) return;
+    statusDue.set(
+      key,
+      setTimeout(() => {
+        statusDue.delete(key);
+        void writeDriftStatus(key);
+      }, driftStatusDelayMs),
+    );
+  };
+  const writeDriftStatus = async (key: string): Promise<void> => {
+    const sync = syncs.get(key);
+    const seen = memory.drift.get(key);
+    if (sync === undefined || seen === undefined || seen.length === 0) return;
+    memory.drift.delete(key);
+    try {
+      await deps.client.patchStatus(refOf(sync), { drift: mergeDrift(sync.status?.drift ?? [], seen) });
+    } catch (error) {
+      if (isNotFound(error)) return;
+      // the next reconcile writes what is left in memory
+      memory.drift.set(key, [...seen, ...(memory.drift.get(key) ?? [])]);
+      controller.enqueue(requestOf(sync));
+    }
   };
   const drift = new DriftWatcher({
     applied: (key, id) => memory.applied.get(key)?.get(id),
@@ -119,6 +171,7 @@ export function syncController(deps: SyncControllerDeps): Controller {
     },
     drift,
     targets,
+    statusDue,
   );
   controller.watches(syncs, () => []);
   syncs.on({
@@ -182,16 +235,21 @@ export function substituteFromKeys(sync: Sync): string[] {
 class SyncControllerWithDrift extends Controller {
   readonly #drift: DriftWatcher;
   readonly #targets: TargetClients;
+  readonly #timers: Map<string, ReturnType<typeof setTimeout>>;
   constructor(
     options: ConstructorParameters<typeof Controller>[0],
     drift: DriftWatcher,
     targets: TargetClients,
+    timers: Map<string, ReturnType<typeof setTimeout>>,
   ) {
     super(options);
+    this.#timers = timers;
     this.#drift = drift;
     this.#targets = targets;
   }
   override async stop(): Promise<void> {
+    for (const timer of this.#timers.values()) clearTimeout(timer);
+    this.#timers.clear();
     await super.stop();
     await this.#drift.stop();
     this.#targets.close();
