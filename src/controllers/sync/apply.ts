@@ -16,6 +16,9 @@ import { fieldManager, objectId } from '../../api/sync-objects.ts';
 
 export type ApplyPolicy = 'atomic' | 'partial';
 
+/** Objects compared (and dry-run) at once before the event loop gets a turn. */
+const planSlice = 250;
+
 export interface ApplyOptions {
   policy: ApplyPolicy;
   /** Live objects known without a request (the drift watcher's cache); read from the API otherwise. */
@@ -75,29 +78,33 @@ async function applyStage(
   const changed: Planned[] = [];
   const stageFailed: ObjectResult[] = [];
   const unchanged: { id: string; live: KubeObject }[] = [];
-  await Promise.all(
-    objects.map(async (object) => {
-      const id = objectId(object);
-      if (options.skip?.has(id)) {
-        outcome.results.push({ id, action: 'skipped', message: 'drift reported, not reverted' });
+  const plan = async (object: KubeObject): Promise<void> => {
+    const id = objectId(object);
+    if (options.skip?.has(id)) {
+      outcome.results.push({ id, action: 'skipped', message: 'drift reported, not reverted' });
+      return;
+    }
+    try {
+      let live = options.live(object);
+      if (live === 'unknown') live = await client.tryGet(refOf(object));
+      if (live !== undefined && contains(live, object) && ownsOnly(live, object)) {
+        unchanged.push({ id, live });
         return;
       }
-      try {
-        let live = options.live(object);
-        if (live === 'unknown') live = await client.tryGet(refOf(object));
-        if (live !== undefined && contains(live, object) && ownsOnly(live, object)) {
-          unchanged.push({ id, live });
-          return;
-        }
-        // the dry-run validates the object and shows what the write would change
-        const dry = await client.apply(object, { fieldManager, force: true, dryRun: true });
-        if (live !== undefined && sameContent(live, dry)) unchanged.push({ id, live });
-        else changed.push({ object, id, live });
-      } catch (error) {
-        stageFailed.push({ id, action: 'failed', message: messageOf(error) });
-      }
-    }),
-  );
+      // the dry-run validates the object and shows what the write would change
+      const dry = await client.apply(object, { fieldManager, force: true, dryRun: true });
+      if (live !== undefined && sameContent(live, dry)) unchanged.push({ id, live });
+      else changed.push({ object, id, live });
+    } catch (error) {
+      stageFailed.push({ id, action: 'failed', message: messageOf(error) });
+    }
+  };
+  // in slices, yielding between them: comparing thousands of cached objects needs no I/O, and would
+  // otherwise hold the event loop long enough to miss lease renewals
+  for (let i = 0; i < objects.length; i += planSlice) {
+    await Promise.all(objects.slice(i, i + planSlice).map(plan));
+    await new Promise<void>((resolve) => setImmediate(resolve));
+  }
   for (const { id, live } of unchanged) {
     outcome.results.push({ id, action: 'unchanged' });
     outcome.applied.set(id, live);
