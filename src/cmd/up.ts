@@ -4,7 +4,7 @@
  * webhook, the built-in forge (data in `<data>/forge`), and on first start an example fleet
  * repository with its GitRepository and Syncs. A second `keelson up` on the same directory resumes.
  */
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import type { KubeObject } from '../api/meta.ts';
@@ -14,7 +14,9 @@ import { startForge, type RunningForge } from '../forge/server.ts';
 import { KubeClient } from '../runtime/client.ts';
 import type { Logger } from '../runtime/controller.ts';
 import { kubeconfigFor, startApiServer, type RunningApiServer } from './apiserver.ts';
-import { startControllers } from './controllers.ts';
+import { installCrds, startControllers } from './controllers.ts';
+import { GithubForge } from '../adapters/forge/index.ts';
+import { ciWebhookPath } from '../controllers/ci-trigger/index.ts';
 import { createExampleFleet, fleetClusters } from './example-fleet.ts';
 
 export interface UpFlags {
@@ -94,22 +96,12 @@ export async function up(flags: UpFlags, log: Logger, report: Reporter): Promise
     report.step(`logical cluster ${cluster} with its embedded node; kubeconfig: ${path}`);
   }
 
-  const controllers = await startControllers({
-    client: management,
-    dataDir: data,
-    log,
-    ...(flags.webhookPort !== undefined && { port: flags.webhookPort }),
-  });
-  const webhookUrl = `${controllers.url}/hooks/git`;
-  report.step(
-    `CRDs installed; controllers running; git push webhook: ${webhookUrl} (secret in ${controllers.webhookSecretPath}); metrics: ${controllers.url}/metrics`,
-  );
-
+  // the forge's kinds must be served before it starts
+  await installCrds(management);
   let forge: RunningForge;
   try {
     forge = await startBuiltInForge(management, data, flags.forgePort ?? defaultForgePort, log);
   } catch (error) {
-    await controllers.stop();
     for (const node of nodes) await node.stop();
     management.close();
     await server.stop();
@@ -117,6 +109,26 @@ export async function up(flags: UpFlags, log: Logger, report: Reporter): Promise
   }
   report.step(
     `forge on ${forge.url} (git: ${forge.url}/OWNER/NAME.git, REST API: ${forge.apiUrl}); ${forge.adminLogin}'s token: ${forge.adminTokenPath}`,
+  );
+
+  // CI acts on the forge as its admin: the bot that labels, comments and sets statuses
+  const controllers = await startControllers({
+    client: management,
+    dataDir: data,
+    log,
+    ...(flags.webhookPort !== undefined && { port: flags.webhookPort }),
+    ci: {
+      forge: new GithubForge({ token: forge.adminToken, baseUrl: forge.apiUrl }),
+      token: forge.adminToken,
+      cloneBase: `${forge.url}/`,
+    },
+  });
+  const webhookUrl = `${controllers.url}/hooks/git`;
+  const secret = readFileSync(controllers.webhookSecretPath, 'utf8').trim();
+  forge.addGlobalHook({ url: `${controllers.url}${ciWebhookPath}`, secret });
+  forge.addGlobalHook({ url: webhookUrl, secret });
+  report.step(
+    `CRDs installed; controllers and CI running; webhooks: ${webhookUrl} (git push), ${controllers.url}${ciWebhookPath} (CI; the forge sends both; secret in ${controllers.webhookSecretPath}); metrics: ${controllers.url}/metrics`,
   );
 
   const fleet = join(data, 'fleet');

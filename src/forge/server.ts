@@ -41,6 +41,8 @@ export interface RunningForge {
   store: ForgeStore;
   /** Creates a user and resolves with its token (shown once, never stored). */
   createUser(login: string, options?: { siteAdmin?: boolean; orgs?: string[] }): Promise<string>;
+  /** Sends every event of every repository to `hook` too, from now on (e.g. to CI started later). */
+  addGlobalHook(hook: { url: string; secret: string }): void;
   /** Resolves when every webhook queued so far has been attempted. */
   webhooksIdle(): Promise<void>;
   stop(): Promise<void>;
@@ -74,13 +76,14 @@ export async function startForge(options: ForgeOptions): Promise<RunningForge> {
 
   const sender = new WebhookSender({ log: options.log });
   const urls = { html: '', api: '' };
+  const globalHooks = options.globalHook === undefined ? [] : [options.globalHook];
   const service = new ForgeService({
     store,
     reposDir,
     urls,
     sender,
     log: options.log,
-    ...(options.globalHook && { globalHook: options.globalHook }),
+    globalHooks,
   });
 
   const server: Server = createServer((request, response) => {
@@ -116,6 +119,9 @@ export async function startForge(options: ForgeOptions): Promise<RunningForge> {
       return (await store.createUser(login, userOptions)).token;
     },
     webhooksIdle: () => sender.idle(),
+    addGlobalHook: (hook) => {
+      globalHooks.push(hook);
+    },
     async stop() {
       server.closeAllConnections();
       await new Promise<void>((done) => server.close(() => done()));

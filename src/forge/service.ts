@@ -31,8 +31,8 @@ export interface ForgeServiceDeps {
   urls: gh.Urls;
   sender: WebhookSender;
   log: Logger;
-  /** A hook that receives every event of every repository. */
-  globalHook?: { url: string; secret: string };
+  /** Hooks that receive every event of every repository; the forge may add to the list while running. */
+  globalHooks?: { url: string; secret: string }[];
   now?: () => Date;
 }
 
@@ -216,8 +216,8 @@ export class ForgeService {
         : undefined;
       targets.push({ id: h.id, url: h.url, secret, events: h.events });
     }
-    const global = this.#deps.globalHook;
-    if (global) targets.push({ id: 0, url: global.url, secret: global.secret, events: ['*'] });
+    for (const global of this.#deps.globalHooks ?? [])
+      targets.push({ id: 0, url: global.url, secret: global.secret, events: ['*'] });
     return targets;
   }
 
