@@ -4,7 +4,9 @@ import { InvalidArgumentError } from 'commander';
 import { buildCli } from '../cli/main.ts';
 import { kubeconfigFromData, startApiServer } from './apiserver.ts';
 import { defaultForgePort, up } from './up.ts';
-import { startControllers } from './controllers.ts';
+import { readFileSync } from 'node:fs';
+import { GithubForge } from '../adapters/forge/index.ts';
+import { startControllers, type CiOptions } from './controllers.ts';
 import { KubeClient } from '../runtime/client.ts';
 
 function port(value: string): number {
@@ -21,7 +23,8 @@ function duration(value: string): number {
   return m[2] === 'm' ? n * 60_000 : m[2] === 'ms' ? n : n * 1000;
 }
 
-const program: Command = buildCli();
+// options belong to the command they follow: `apiserver --data` and `apiserver kubeconfig --data` differ
+const program: Command = buildCli().enablePositionalOptions();
 
 const apiserver = program
   .command('apiserver')
@@ -115,6 +118,16 @@ program
   .option('--port <n>', 'port on 127.0.0.1 for /hooks/git and /metrics (0 picks one)', port, 0)
   .option('--leader-election-namespace <ns>', 'namespace of the leader election Lease', 'keelson-system')
   .option('--identity <id>', 'this process in the Lease (default: hostname and a random suffix)')
+  .option(
+    '--forge-url <url>',
+    "run CI against this forge: its REST API (https://api.github.com, or the built-in forge's /api/v3)",
+  )
+  .option('--forge-token-file <path>', "the CI bot's forge token")
+  .option(
+    '--clone-base <url>',
+    'clone URLs of jobs without clone_uri: <url><org>/<repo>.git',
+    'https://github.com/',
+  )
   .action(
     async (opts: {
       kubeconfig: string;
@@ -122,11 +135,21 @@ program
       port: number;
       leaderElectionNamespace: string;
       identity?: string;
+      forgeUrl?: string;
+      forgeTokenFile?: string;
+      cloneBase: string;
     }) => {
       const log = (message: string, fields?: Record<string, unknown>) =>
         process.stderr.write(`${message} ${JSON.stringify(fields ?? {})}\n`);
       const client = KubeClient.fromFile(opts.kubeconfig);
+      let ci: CiOptions | undefined;
+      if (opts.forgeUrl !== undefined) {
+        if (opts.forgeTokenFile === undefined) throw new Error('--forge-url needs --forge-token-file');
+        const token = readFileSync(opts.forgeTokenFile, 'utf8').trim();
+        ci = { forge: new GithubForge({ token, baseUrl: opts.forgeUrl }), token, cloneBase: opts.cloneBase };
+      }
       const running = await startControllers({
+        ...(ci !== undefined && { ci }),
         client,
         dataDir: opts.data,
         log,
@@ -152,7 +175,7 @@ program
 
 apiserver
   .command('kubeconfig')
-  .description('print a kubeconfig for one logical cluster of a running server')
+  .description('print a kubeconfig for one logical cluster of a running server (server running or not)')
   .requiredOption('--data <dir>', 'the data directory of the server')
   .option('--cluster <name>', 'logical cluster', 'default')
   .action((opts: { data: string; cluster: string }) => {

@@ -4,6 +4,8 @@
  */
 import assert from 'node:assert/strict';
 import { after, it } from 'node:test';
+import { execFileSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   CoreV1Api,
@@ -15,7 +17,7 @@ import {
   type V1ConfigMap,
 } from '@kubernetes/client-node';
 import { SqliteStorage } from '../../src/apiserver/storage/sqlite-storage.ts';
-import { eventually, freePort, startServer, type ServerProcess } from './harness.ts';
+import { eventually, freePort, repoRoot, startServer, type ServerProcess } from './harness.ts';
 
 let server: ServerProcess | undefined;
 after(async () => server?.stop());
@@ -85,8 +87,31 @@ it('lists, creates and applies with the typed client', async () => {
     forced.metadata?.managedFields?.map((m) => m.manager),
     ['second'],
   );
-  await server.stop();
-  server = undefined;
+});
+
+it('`keelson apiserver kubeconfig --data D --cluster N` gives a working kubeconfig for that logical cluster', async () => {
+  assert.ok(server);
+  const written = execFileSync(
+    join(repoRoot, 'bin', 'keelson'),
+    ['apiserver', 'kubeconfig', '--data', server.dataDir, '--cluster', 'staging'],
+    { encoding: 'utf8' },
+  );
+  const file = join(server.dataDir, 'kubeconfig-staging-test');
+  writeFileSync(file, written);
+  const { kc, core } = clients(file);
+  assert.match(kc.getCurrentCluster()?.server ?? '', /\/clusters\/staging$/);
+  await core.createNamespacedConfigMap({
+    namespace: 'default',
+    body: { metadata: { name: 'only-in-staging' } },
+  });
+  const management = clients(server.kubeconfig).core;
+  const names = (await management.listNamespacedConfigMap({ namespace: 'default' })).items.map(
+    (c) => c.metadata?.name,
+  );
+  assert.ok(
+    !names.includes('only-in-staging'),
+    'the object went to the staging cluster, not the management one',
+  );
 });
 
 it('keeps an informer in sync through kill -9 and a 410 relist', async () => {
