@@ -2,6 +2,7 @@ import { Argument, Command, InvalidArgumentError, Option } from 'commander';
 import { defaultNamespace, processDeps, withClient, type CliDeps, type ClientOptions } from './context.ts';
 import { diffSync } from './diff.ts';
 import { events, parseFor } from './events.ts';
+import { defaultCiNamespace, jobs, logs } from './jobs.ts';
 import { addForgeCommands } from './forge.ts';
 import { parseDuration } from './format.ts';
 import { get, type OutputFormat } from './get.ts';
@@ -104,6 +105,52 @@ export function buildCli(deps: CliDeps = processDeps): Command {
         deps.stderr(`keelson: ${(error as Error).message}\n`);
         process.exitCode = 2;
       }
+    });
+
+  program
+    .command('jobs')
+    .description('list CI job runs, newest first')
+    .option('--kubeconfig <path>', 'kubeconfig to use (default: $KUBECONFIG, else .keelson/kubeconfig)')
+    .option('-n, --namespace <namespace>', 'namespace of the job runs', defaultCiNamespace)
+    .option('--repo <org/repo>', 'only runs of this repository')
+    .option('--job <name>', 'only runs of this job')
+    .option(
+      '--state <state>',
+      'only runs in this state (triggered, pending, success, failure, aborted, error)',
+    )
+    .option(
+      '--limit <n>',
+      'at most this many runs',
+      (v: string) => {
+        const n = Number(v);
+        if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError('must be a positive integer');
+        return n;
+      },
+      50,
+    )
+    .action(async (opts: ClientOptions & { repo?: string; job?: string; state?: string; limit: number }) => {
+      await withClient(opts, deps, (client) =>
+        jobs(client, deps, {
+          namespace: opts.namespace,
+          repo: opts.repo,
+          job: opts.job,
+          state: opts.state,
+          limit: opts.limit,
+        }),
+      );
+    });
+
+  program
+    .command('logs')
+    .description("print a job run's log (its pod's test container)")
+    .argument('<run>', 'the JobRun name, as `keelson jobs` lists it')
+    .option('--kubeconfig <path>', 'kubeconfig to use (default: $KUBECONFIG, else .keelson/kubeconfig)')
+    .option('-n, --namespace <namespace>', 'namespace of the job run', defaultCiNamespace)
+    .option('-f, --follow', 'keep printing until the run ends')
+    .action(async (name: string, opts: ClientOptions & { follow?: boolean }) => {
+      await withClient(opts, deps, (client) =>
+        logs(client, deps, { namespace: opts.namespace, name, follow: opts.follow === true }),
+      );
     });
 
   clientCommand(program, 'events')
