@@ -16,7 +16,7 @@ import { systemClock } from '../base/clock.ts';
 import { gitRepositoryController } from '../controllers/git-repository/watches.ts';
 import { gitRepositoryPushReceiver } from '../controllers/git-repository/webhook.ts';
 import { syncController } from '../controllers/sync/watches.ts';
-import { isAlreadyExists, type KubeClient } from '../runtime/client.ts';
+import { isAlreadyExists, KubeClient } from '../runtime/client.ts';
 import { Manager, type Logger } from '../runtime/controller.ts';
 import { InformerFactory } from '../runtime/informer.ts';
 import { GitRepoReader, type Forge } from '../adapters/forge/index.ts';
@@ -88,11 +88,13 @@ export async function startControllers(options: ControllersOptions): Promise<Run
   const metrics = new Metrics();
   // eslint-disable-next-line prefer-const -- read by onStartedLeading, which runs after it is set
   let ci: { hook: HttpHandler; scheduler: PeriodicScheduler } | undefined;
+  // its own connections: renewals must not queue behind thousands of applies on the shared agent
+  const leaseClient = new KubeClient(client.config);
   const manager = new Manager({
     metrics,
     ...(options.leaderElectionNamespace !== undefined && {
       leaderElection: {
-        client,
+        client: leaseClient,
         namespace: options.leaderElectionNamespace,
         name: 'keelson-controllers',
         ...(options.identity !== undefined && { identity: options.identity }),
@@ -141,6 +143,7 @@ export async function startControllers(options: ControllersOptions): Promise<Run
       await ci?.scheduler.stop();
       await manager.stop();
       await informers.stopAll();
+      leaseClient.close();
       await new Promise<void>((done) => server.close(() => done()));
     },
   };
