@@ -419,24 +419,12 @@ export class SyncReconciler implements Reconciler {
     timeoutMs: number,
     signal: AbortSignal,
   ): Promise<string | undefined> {
-    if (sync.spec.rollback !== true || sync.metadata.uid === undefined) return undefined;
-    let last: HealthyBuild | undefined = this.#deps.memory.healthy.get(sync.metadata.uid);
-    if (last === undefined) {
-      last = await loadHealthyBuild(this.#deps.client, sync);
-      if (last !== undefined) this.#deps.memory.healthy.set(sync.metadata.uid, { ...last, kept: true });
-    }
+    if (sync.spec.rollback !== true) return undefined;
+    const last = await this.#lastHealthy(sync);
     if (last === undefined || last.revision === revision) return undefined;
     if (status.lastHealthyRevision !== last.revision) return undefined;
-    const outcome = await applyStaged(target, last.objects, {
-      policy: 'partial',
-      live: (object) => this.#deps.drift.live(key, object),
-      timeoutMs,
-      now: () => this.#deps.clock.now(),
-      signal,
-    });
-    this.#remember(keyOf(sync), last.objects, outcome);
+    status.objects = await this.#applyHealthy(sync, { key, client: target }, last, timeoutMs, signal);
     status.lastAppliedRevision = last.revision;
-    status.objects = outcome.results;
     this.#deps.events?.event(sync, 'Warning', RolledBack, `rolled back to revision ${last.revision}`);
     return last.revision;
   }
@@ -454,21 +442,41 @@ export class SyncReconciler implements Reconciler {
     timeoutMs: number,
     signal: AbortSignal,
   ): Promise<boolean> {
-    const uid = sync.metadata.uid;
-    if (uid === undefined) return false;
-    const last = this.#deps.memory.healthy.get(uid) ?? (await loadHealthyBuild(this.#deps.client, sync));
+    const last = await this.#lastHealthy(sync);
     if (last === undefined || last.revision !== status.lastAppliedRevision) return false;
-    const outcome = await applyStaged(target, last.objects, {
+    status.objects = await this.#applyHealthy(sync, { key, client: target }, last, timeoutMs, signal);
+    this.#summarise(sync, status.objects);
+    return true;
+  }
+
+  /** The last healthy build: remembered, or read back from its Secret after a restart. */
+  async #lastHealthy(sync: Sync): Promise<HealthyBuild | undefined> {
+    const uid = sync.metadata.uid;
+    if (uid === undefined) return undefined;
+    const remembered = this.#deps.memory.healthy.get(uid);
+    if (remembered !== undefined) return remembered;
+    const kept = await loadHealthyBuild(this.#deps.client, sync);
+    if (kept !== undefined) this.#deps.memory.healthy.set(uid, { ...kept, kept: true });
+    return kept;
+  }
+
+  /** Applies a healthy build (only what differs, partial) and remembers it as applied. */
+  async #applyHealthy(
+    sync: Sync,
+    { key, client: target }: { key: string; client: KubeClient },
+    build: HealthyBuild,
+    timeoutMs: number,
+    signal: AbortSignal,
+  ): Promise<ObjectResult[]> {
+    const outcome = await applyStaged(target, build.objects, {
       policy: 'partial',
       live: (object) => this.#deps.drift.live(key, object),
       timeoutMs,
       now: () => this.#deps.clock.now(),
       signal,
     });
-    this.#remember(keyOf(sync), last.objects, outcome);
-    status.objects = outcome.results;
-    this.#summarise(sync, outcome.results);
-    return true;
+    this.#remember(keyOf(sync), build.objects, outcome);
+    return outcome.results;
   }
 
   #summarise(sync: Sync, results: ObjectResult[]): void {
