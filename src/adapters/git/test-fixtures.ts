@@ -3,13 +3,14 @@
  * a real `git http-backend` (CGI) behind node:http that checks the Authorization header. Only tests
  * import this file.
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
+import { cgiEnvironment, runHttpBackend } from './http-backend.ts';
 import type { GitClock, GitLog } from './source.ts';
 
 /** A fresh directory under os.tmpdir(); removed by `removeTempDirs`. */
@@ -226,51 +227,15 @@ function serveCgi(
   protocolV0: boolean,
   record: (status: number) => void,
 ): void {
-  const env: Record<string, string> = {
+  const env = {
     PATH: process.env.PATH ?? '/usr/bin:/bin',
     GIT_CONFIG_NOSYSTEM: '1',
     GIT_CONFIG_GLOBAL: '/dev/null',
-    GIT_PROJECT_ROOT: projectRoot,
-    GIT_HTTP_EXPORT_ALL: '1',
-    REQUEST_METHOD: request.method ?? 'GET',
-    PATH_INFO: decodeURIComponent(url.pathname),
-    QUERY_STRING: url.search.replace(/^\?/, ''),
-    CONTENT_TYPE: request.headers['content-type'] ?? '',
+    ...cgiEnvironment(request, url, { projectRoot, ...(protocolV0 && { gitProtocol: '' }) }),
     REMOTE_ADDR: '127.0.0.1',
-    GIT_PROTOCOL: protocolV0 ? '' : String(request.headers['git-protocol'] ?? ''),
-    HTTP_CONTENT_ENCODING: request.headers['content-encoding'] ?? '',
   };
-  if (request.headers['content-length'] !== undefined) env.CONTENT_LENGTH = request.headers['content-length'];
-  const cgi = spawn('git', ['http-backend'], { env, stdio: ['pipe', 'pipe', 'ignore'] });
-  request.pipe(cgi.stdin);
-
-  let head = Buffer.alloc(0);
-  let headersDone = false;
-  cgi.stdout.on('data', (chunk: Buffer) => {
-    if (headersDone) {
-      response.write(chunk);
-      return;
-    }
-    head = Buffer.concat([head, chunk]);
-    const end = head.indexOf('\r\n\r\n');
-    if (end < 0) return;
-    headersDone = true;
-    let status = 200;
-    const headers: Record<string, string> = {};
-    for (const line of head.subarray(0, end).toString('latin1').split('\r\n')) {
-      const colon = line.indexOf(':');
-      if (colon < 0) continue;
-      const name = line.slice(0, colon).trim();
-      const value = line.slice(colon + 1).trim();
-      if (name.toLowerCase() === 'status') status = Number.parseInt(value, 10);
-      else headers[name] = value;
-    }
+  void runHttpBackend(request, response, env).then((status) => {
     record(status);
-    response.writeHead(status, headers);
-    response.write(head.subarray(end + 4));
-  });
-  cgi.on('close', () => {
-    if (!headersDone) response.writeHead(502);
     response.end();
   });
 }
