@@ -143,20 +143,26 @@ async function serveGitRequest(
     return;
   }
   const user: ForgeUserRecord | undefined = await service.authenticate(request.headers.authorization);
-  if (!user) {
+  const repo = await service.store.getRepository(parsed.owner, parsed.name);
+  const write = isReceivePack(url);
+  // as on GitHub, anyone may clone a public repository; pushing and private ones take a token
+  // (asked for as well when the repository does not exist, so a 404 does not reveal private ones)
+  if (!user && (write || repo === undefined || repo.spec.private === true)) {
     response
       .writeHead(401, { 'WWW-Authenticate': 'Basic realm="keelson-forge"', 'Content-Type': 'text/plain' })
       .end('authentication required: use a forge token as the password (or a Bearer token)\n');
     return;
   }
-  const repo = await service.store.getRepository(parsed.owner, parsed.name);
   if (!repo) {
     response
       .writeHead(404, { 'Content-Type': 'text/plain' })
       .end(`repository ${parsed.owner}/${parsed.name} not found\n`);
     return;
   }
-  const write = isReceivePack(url);
+  if (!user) {
+    await serveGit(reposDir, url, request, response, '');
+    return;
+  }
   if (write && !(await service.canWrite(repo, user.login))) {
     response
       .writeHead(403, { 'Content-Type': 'text/plain' })

@@ -445,6 +445,10 @@ describe('ci trigger', () => {
     const scheduler = new PeriodicScheduler({ client, jobs, trigger, clock: systemClock, log, namespace });
     const first = await scheduler.tick();
     assert.equal(first.triggered.length, 1);
+    assert.ok(
+      first.next !== undefined && first.next.getTime() > Date.now() + 59 * 60_000,
+      'the next run is due an interval after this one',
+    );
     const [nightly] = await runsOf({ [jobRunLabels.job]: 'nightly' });
     assert.equal(nightly?.spec.type, 'periodic');
     assert.equal((await scheduler.tick()).triggered.length, 0, 'the previous run is still going');

@@ -56,14 +56,20 @@ export class PeriodicScheduler {
     let next: Date | undefined;
     for (const periodic of periodics) {
       const run = latest.get(periodic.name);
-      const due = periodicDue(periodic, {
+      let due = periodicDue(periodic, {
         now,
         since: this.#since,
         ...(run === undefined ? {} : { previous: previousOf(run) }),
       });
       if (due.due) {
         triggered.push(await this.#deps.trigger.start(periodic));
-        continue;
+        // an interval counts from this start and a cron from now; a minimum_interval waits for the end
+        if (periodic.minimum_interval !== undefined && periodic.interval === undefined) continue;
+        due = periodicDue(periodic, {
+          now,
+          since: this.#since,
+          previous: { startTime: now, completionTime: now },
+        });
       }
       if (due.next !== undefined && (next === undefined || due.next < next)) next = due.next;
     }

@@ -2,8 +2,8 @@
  * Prow's trigger plugin: forge events become JobRuns. A pull request opened, reopened or pushed to
  * starts its matching presubmits; a push to a branch starts the matching postsubmits; `/test NAME`,
  * `/test all`, `/retest` and `/ok-to-test` comments start what they name. Trust is Prow's: a PR runs
- * by itself when its author is a member of the trusted org (the repository's org unless set) or
- * listed as trusted, or when it carries `ok-to-test`; otherwise it gets `needs-ok-to-test` and runs
+ * by itself when its author is a collaborator of the repository, a member of the trusted org (the
+ * repository's org unless set) or listed as trusted, or when it carries `ok-to-test`; otherwise it gets `needs-ok-to-test` and runs
  * nothing until a trusted member comments `/ok-to-test`.
  */
 import type { IssueCommentEvent, PullRequestEvent, PushEvent } from '@octokit/webhooks-types';
@@ -382,8 +382,10 @@ export class Trigger {
     return this.#deps.trustedOrg ?? repo.owner;
   }
 
+  /** Prow's `TrustedUser` with `only_org_members: false`: listed, a collaborator, or an org member. */
   async #trustedUser(repo: RepoRef, login: string): Promise<boolean> {
     if (this.#deps.trustedUsers?.includes(login) === true) return true;
+    if (await this.#deps.forge.isCollaborator(repo, login)) return true;
     return this.#deps.forge.isOrgMember(this.#trustedOrg(repo), login);
   }
 
