@@ -111,16 +111,30 @@ export async function up(flags: UpFlags, log: Logger, report: Reporter): Promise
     `forge on ${forge.url} (git: ${forge.url}/OWNER/NAME.git, REST API: ${forge.apiUrl}); ${forge.adminLogin}'s token: ${forge.adminTokenPath}`,
   );
 
-  // CI acts on the forge as its admin: the bot that labels, comments and sets statuses
+  // CI acts on the forge as a bot user of its own (as Prow does), so people's comments count
+  const bot = await ensureCiBot(forge, data);
+  for (const namespace of ciCloneNamespaces) {
+    await ensure(management, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } });
+    await management.apply(
+      {
+        apiVersion: 'v1',
+        kind: 'Secret',
+        metadata: { name: ciCloneSecret, namespace },
+        stringData: { username: bot.login, password: bot.token },
+      },
+      { fieldManager: 'keelson', force: true },
+    );
+  }
   const controllers = await startControllers({
     client: management,
     dataDir: data,
     log,
     ...(flags.webhookPort !== undefined && { port: flags.webhookPort }),
     ci: {
-      forge: new GithubForge({ token: forge.adminToken, baseUrl: forge.apiUrl }),
-      token: forge.adminToken,
+      forge: new GithubForge({ token: bot.token, baseUrl: forge.apiUrl }),
+      token: bot.token,
       cloneBase: `${forge.url}/`,
+      cloneSecret: ciCloneSecret,
     },
   });
   const webhookUrl = `${controllers.url}/hooks/git`;
@@ -183,6 +197,30 @@ export async function up(flags: UpFlags, log: Logger, report: Reporter): Promise
   report.step('fleet Ready: staging and production equal git (Ctrl-C stops everything)');
   const { url, apiUrl, adminLogin, adminTokenPath } = forge;
   return { server, webhookUrl, forge: { url, apiUrl, adminLogin, adminTokenPath }, kubeconfigs, stop };
+}
+
+/** The forge user CI acts as, and the Secret its job pods clone with (in Prow's default pod namespace and CI's). */
+const ciBotLogin = 'keelson-ci-bot';
+const ciCloneSecret = 'keelson-ci-clone';
+const ciCloneNamespaces = ['default', 'keelson-ci'];
+
+/** The CI bot's token, created on first start and kept in `<data>/forge/ci-bot-token` (0600). */
+async function ensureCiBot(forge: RunningForge, data: string): Promise<{ login: string; token: string }> {
+  const path = join(data, 'forge', 'ci-bot-token');
+  const saved = existsSync(path) ? readFileSync(path, 'utf8').trim() : '';
+  if (saved !== '' && (await forge.store.userByToken(saved))?.login === ciBotLogin)
+    return { login: ciBotLogin, token: saved };
+  if ((await forge.store.getUser(ciBotLogin)) !== undefined) {
+    await forge.store.client.delete({
+      apiVersion: 'v1',
+      kind: 'Secret',
+      namespace: forge.store.namespace,
+      name: `user-${ciBotLogin}`,
+    });
+  }
+  const token = await forge.createUser(ciBotLogin, { siteAdmin: true });
+  writeFileSync(path, `${token}\n`, { mode: 0o600 });
+  return { login: ciBotLogin, token };
 }
 
 /** Starts the forge on the management cluster and records its URL for the CLI. */
