@@ -262,6 +262,8 @@ export class JobRunReconciler implements Reconciler {
   async #start(run: JobRun, status: JobRunStatus, signal: AbortSignal): Promise<Result> {
     status.state = 'triggered';
     const job = run.spec.job;
+    // only a concurrency limit needs starts of one job in turn; without one they run side by side
+    if ((run.spec.max_concurrency ?? 0) <= 0) return this.#createPod(run, status);
     const previous = this.#locks.get(job) ?? Promise.resolve();
     let release = (): void => {};
     const mine = new Promise<void>((resolve) => (release = resolve));

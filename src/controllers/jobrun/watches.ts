@@ -79,7 +79,8 @@ export function jobRunController(deps: JobRunControllerDeps): Controller {
   const controller = new Controller({
     name: 'jobrun',
     reconciler,
-    workers: deps.workers ?? 4,
+    // reconciles wait on the API, not the CPU: a wide pool keeps 1,000 queued runs moving
+    workers: deps.workers ?? 16,
     backoff: deps.backoff ?? { base: 500, max: 5 * 60_000 },
     clock: deps.clock,
     log: deps.log,
