@@ -30,17 +30,20 @@ function nodeId(kind: string, id: number): string {
 export function simpleUser(
   urls: Urls,
   user: Pick<ForgeUserRecord, 'login' | 'id' | 'siteAdmin'>,
-  type = 'User',
+  type = user.login.endsWith('[bot]') ? 'Bot' : 'User',
 ): Json {
-  const u = `${urls.api}/users/${user.login}`;
+  // a bot's login `<slug>[bot]` is escaped in URLs, and its page is the app's, as on GitHub
+  const login = encodeURIComponent(user.login);
+  const u = `${urls.api}/users/${login}`;
+  const bot = /^(.+)\[bot\]$/.exec(user.login)?.[1];
   return {
     login: user.login,
     id: user.id,
     node_id: nodeId('User', user.id),
-    avatar_url: `${urls.html}/avatars/${user.login}`,
+    avatar_url: `${urls.html}/avatars/${login}`,
     gravatar_id: '',
     url: u,
-    html_url: `${urls.html}/${user.login}`,
+    html_url: bot === undefined ? `${urls.html}/${login}` : `${urls.html}/apps/${bot}`,
     followers_url: `${u}/followers`,
     following_url: `${u}/following{/other_user}`,
     gists_url: `${u}/gists{/gist_id}`,
@@ -80,6 +83,26 @@ export function privateUser(urls: Urls, user: ForgeUserRecord): Json {
     disk_usage: 0,
     collaborators: 0,
     two_factor_authentication: false,
+  };
+}
+
+/** GET /users/{username}: the public view of a user (or of an app's bot, type Bot). */
+export function publicUser(urls: Urls, user: ForgeUserRecord): Json {
+  return {
+    ...simpleUser(urls, user),
+    name: user.login,
+    company: null,
+    blog: null,
+    location: null,
+    email: null,
+    hireable: null,
+    bio: null,
+    public_repos: 0,
+    public_gists: 0,
+    followers: 0,
+    following: 0,
+    created_at: user.createdAt,
+    updated_at: user.createdAt,
   };
 }
 
@@ -199,7 +222,8 @@ export function label(urls: Urls, repo: ForgeRepository, name: string): Json {
     node_id: nodeId('Label', id),
     url: `${urls.api}/repos/${repo.spec.owner}/${repo.spec.name}/labels/${encodeURIComponent(name)}`,
     name,
-    description: null,
+    // a string, not null: the label items of GitHub's pull request list schema require one
+    description: '',
     color: 'ededed',
     default: false,
   };

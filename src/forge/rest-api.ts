@@ -7,7 +7,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { KeelsonError } from '../base/errors.ts';
 import type { ForgePullRequest, ForgeRepository } from '../api/crds/index.ts';
 import type { ForgeService } from './service.ts';
-import type { ForgeUserRecord } from './store.ts';
+import type { ForgeAppRecord, ForgeUserRecord } from './store.ts';
 import type { Json } from './github-json.ts';
 
 export interface ApiRequest {
@@ -75,8 +75,44 @@ async function pullOf(service: ForgeService, req: ApiRequest): Promise<[ForgeRep
 const seg = '([^/]+)';
 const repoPath = `/repos/${seg}/${seg}`;
 
+/** What an app does with its JWT (`/app…`, answered for the app, not for a user). */
+const appRoutes: [
+  string,
+  RegExp,
+  (s: ForgeService, app: ForgeAppRecord, params: string[]) => Promise<ApiAnswer>,
+][] = [
+  ['GET', /^\/app$/, async (s, app) => ({ status: 200, body: await s.apps.appJson(app) })],
+  [
+    'GET',
+    /^\/app\/installations$/,
+    async (s, app) => ({ status: 200, body: await s.apps.installationsJson(app) }),
+  ],
+  [
+    'POST',
+    /^\/app\/installations\/(\d+)\/access_tokens$/,
+    async (s, app, p) => ({ status: 201, body: await s.apps.createToken(app, Number(p[0])) }),
+  ],
+];
+
 const routes: [string, RegExp, Handler][] = [
-  ['GET', /^\/user$/, async (s, r) => ({ status: 200, body: s.json.privateUser(r.user) })],
+  [
+    'GET',
+    /^\/user$/,
+    async (s, r) => {
+      if (r.user.app !== undefined) throw new ApiFailure(403, 'Resource not accessible by integration');
+      return { status: 200, body: s.json.privateUser(r.user) };
+    },
+  ],
+  [
+    'GET',
+    new RegExp(`^/users/${seg}$`),
+    async (s, r) => ({ status: 200, body: await s.publicUserJson(r.params[0]!) }),
+  ],
+  [
+    'GET',
+    /^\/installation\/repositories$/,
+    async (s, r) => ({ status: 200, body: await s.installationRepositoriesJson(r.user) }),
+  ],
   ['GET', /^\/user\/repos$/, async (s) => ({ status: 200, body: await s.listRepositoriesJson() })],
   [
     'POST',
@@ -278,6 +314,18 @@ export async function serveApi(
   const path = url.pathname.replace(/^\/api\/v3/, '').replace(/\/$/, '') || '/';
   const method = request.method ?? 'GET';
   try {
+    if (path === '/app' || path.startsWith('/app/')) {
+      const app = await service.apps.authenticate(request.headers.authorization);
+      for (const [routeMethod, pattern, handler] of appRoutes) {
+        const m = pattern.exec(path);
+        if (!m || routeMethod !== method) continue;
+        if (method === 'POST') await readBody(request);
+        const answer = await handler(service, app, m.slice(1));
+        send(response, answer.status, answer.body);
+        return;
+      }
+      throw new ApiFailure(404, 'Not Found');
+    }
     const user = await service.authenticate(request.headers.authorization);
     if (!user) {
       response.setHeader('WWW-Authenticate', 'Basic realm="keelson-forge"');

@@ -9,6 +9,8 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { KubeClient } from '../runtime/client.ts';
 import type { Logger } from '../runtime/controller.ts';
+import type { Forge } from '../adapters/forge/forge.ts';
+import { BuiltinForge } from './builtin-forge.ts';
 import { isReceivePack, parseGitPath, serveGit } from './git-http.ts';
 import { listRefs } from './git.ts';
 import { serveApi } from './rest-api.ts';
@@ -28,6 +30,8 @@ export interface ForgeOptions {
   globalHook?: { url: string; secret: string };
   /** Login of the site admin created on first start (default `admin`). */
   adminLogin?: string;
+  /** The forge's clock (JWT and installation token expiry, timestamps); default the system's. */
+  now?: () => Date;
 }
 
 export interface RunningForge {
@@ -41,6 +45,21 @@ export interface RunningForge {
   store: ForgeStore;
   /** Creates a user and resolves with its token (shown once, never stored). */
   createUser(login: string, options?: { siteAdmin?: boolean; orgs?: string[] }): Promise<string>;
+  /**
+   * Registers a GitHub App owned by `owner` (a user or an organization) and resolves with its id
+   * and its private key (PKCS#1 PEM), shown once: the forge keeps only the public key.
+   */
+  createApp(
+    slug: string,
+    options: { owner: string; name?: string },
+  ): Promise<{ appId: number; slug: string; privateKey: string }>;
+  /** Installs an app on an account, for all its repositories; resolves with the installation id. */
+  installApp(slug: string, account: string): Promise<number>;
+  /**
+   * A `Forge` acting as the user (or app installation) `token` belongs to, in this process: the
+   * REST API's permission checks, webhooks and errors without an HTTP round trip (BuiltinForge).
+   */
+  forgeFor(token: string): Forge;
   /** Sends every event of every repository to `hook` too, from now on (e.g. to CI started later). */
   addGlobalHook(hook: { url: string; secret: string }): void;
   /** Resolves when every webhook queued so far has been attempted. */
@@ -84,6 +103,7 @@ export async function startForge(options: ForgeOptions): Promise<RunningForge> {
     sender,
     log: options.log,
     globalHooks,
+    ...(options.now !== undefined && { now: options.now }),
   });
 
   const server: Server = createServer((request, response) => {
@@ -118,6 +138,14 @@ export async function startForge(options: ForgeOptions): Promise<RunningForge> {
     async createUser(login, userOptions = {}) {
       return (await store.createUser(login, userOptions)).token;
     },
+    async createApp(slug, appOptions) {
+      const { app, privateKey } = await service.apps.createApp(slug, appOptions);
+      return { appId: app.id, slug: app.slug, privateKey };
+    },
+    async installApp(slug, account) {
+      return (await service.apps.install(slug, account)).id;
+    },
+    forgeFor: (token) => new BuiltinForge({ service, token }),
     webhooksIdle: () => sender.idle(),
     addGlobalHook: (hook) => {
       globalHooks.push(hook);
@@ -163,7 +191,7 @@ async function serveGitRequest(
     await serveGit(reposDir, url, request, response, '');
     return;
   }
-  if (write && !(await service.canWrite(repo, user.login))) {
+  if (write && !(await service.canWrite(repo, user))) {
     response
       .writeHead(403, { 'Content-Type': 'text/plain' })
       .end(`${user.login} may not push to ${parsed.owner}/${parsed.name}\n`);

@@ -8,6 +8,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ForgePullRequest, ForgeRepository, ForgeStatusEntry } from '../api/crds/index.ts';
 import type { Logger } from '../runtime/controller.ts';
+import { ForgeApps } from './apps.ts';
 import * as gh from './github-json.ts';
 import { ApiFailure, invalidField, requireString } from './rest-api.ts';
 import {
@@ -45,6 +46,8 @@ export class ForgeService {
   readonly #locks = new Map<string, Promise<unknown>>();
   readonly #now: () => Date;
   readonly json: { privateUser: (u: ForgeUserRecord) => Json };
+  /** GitHub Apps: JWTs, installations and installation tokens. */
+  readonly apps: ForgeApps;
 
   constructor(deps: ForgeServiceDeps) {
     this.#deps = deps;
@@ -52,6 +55,7 @@ export class ForgeService {
     this.log = deps.log;
     this.#now = deps.now ?? (() => new Date());
     this.json = { privateUser: (u) => gh.privateUser(deps.urls, u) };
+    this.apps = new ForgeApps({ store: deps.store, urls: deps.urls, now: this.#now });
   }
 
   get urls(): gh.Urls {
@@ -79,7 +83,10 @@ export class ForgeService {
     return join(this.#deps.reposDir, repo.spec.owner, `${repo.spec.name}.git`);
   }
 
-  /** A token from `Authorization: Basic base64(any:token)`, `Bearer token` or `token token`. */
+  /**
+   * A token from `Authorization: Basic base64(any:token)`, `Bearer token` or `token token`: a
+   * user's, or an unexpired installation token (`ghs_…`), which acts as the app's bot user.
+   */
   async authenticate(header: string | undefined): Promise<ForgeUserRecord | undefined> {
     if (!header) return undefined;
     const space = header.indexOf(' ');
@@ -91,7 +98,10 @@ export class ForgeService {
       const decoded = Buffer.from(value, 'base64').toString('utf8');
       token = decoded.slice(decoded.indexOf(':') + 1);
     }
-    return token ? this.store.userByToken(token) : undefined;
+    if (!token) return undefined;
+    return token.startsWith('ghs_')
+      ? this.apps.userByInstallationToken(token)
+      : this.store.userByToken(token);
   }
 
   async #userJson(login: string): Promise<Json> {
@@ -103,20 +113,27 @@ export class ForgeService {
     return (await this.store.getUser(login))?.orgs.includes(org) ?? false;
   }
 
-  /** Write access: site admins, the owner, members of the owning org, and listed collaborators. */
-  async canWrite(repo: ForgeRepository, login: string): Promise<boolean> {
-    const user = await this.store.getUser(login);
+  /**
+   * Write access: site admins, the owner, members of the owning org, listed collaborators, and the
+   * bot of an app installed on the owner (through an installation token: that installation's owner).
+   */
+  async canWrite(repo: ForgeRepository, who: ForgeUserRecord | string): Promise<boolean> {
+    const user = typeof who === 'string' ? await this.store.getUser(who) : who;
     if (!user) return false;
+    if (user.app !== undefined)
+      return user.installationAccount !== undefined
+        ? user.installationAccount === repo.spec.owner
+        : (await this.store.getInstallation(user.app, repo.spec.owner)) !== undefined;
     return (
       user.siteAdmin ||
-      repo.spec.owner === login ||
+      repo.spec.owner === user.login ||
       user.orgs.includes(repo.spec.owner) ||
-      (repo.spec.collaborators ?? []).includes(login)
+      (repo.spec.collaborators ?? []).includes(user.login)
     );
   }
 
   async #requireWrite(user: ForgeUserRecord, repo: ForgeRepository): Promise<void> {
-    if (!(await this.canWrite(repo, user.login)))
+    if (!(await this.canWrite(repo, user)))
       throw new ApiFailure(403, `${user.login} may not write to ${repo.spec.owner}/${repo.spec.name}`);
   }
 
@@ -139,6 +156,27 @@ export class ForgeService {
     return gh.repository(this.urls, repo, owner, open);
   }
 
+  /** GET /installation/repositories: every repository of the installation's account. */
+  async installationRepositoriesJson(user: ForgeUserRecord): Promise<Json> {
+    if (user.installationAccount === undefined)
+      throw new ApiFailure(403, 'This endpoint requires an installation token');
+    const repos = (await this.store.listRepositories()).filter(
+      (r) => r.spec.owner === user.installationAccount,
+    );
+    return {
+      total_count: repos.length,
+      repositories: await Promise.all(repos.map((r) => this.repositoryJson(r))),
+      repository_selection: 'all',
+    };
+  }
+
+  /** GET /users/{username}: the public view of a user or an app's bot. */
+  async publicUserJson(login: string): Promise<Json> {
+    const user = await this.store.getUser(login);
+    if (!user) throw new ApiFailure(404, 'Not Found');
+    return gh.publicUser(this.urls, user);
+  }
+
   async listRepositoriesJson(): Promise<Json[]> {
     const repos = await this.store.listRepositories();
     return Promise.all(repos.map((r) => this.repositoryJson(r)));
@@ -152,8 +190,11 @@ export class ForgeService {
     } catch (error) {
       throw invalidField('Repository', 'name', (error as Error).message);
     }
-    if (owner !== user.login && !user.siteAdmin && !user.orgs.includes(owner))
-      throw new ApiFailure(403, `${user.login} may not create repositories in ${owner}`);
+    const allowed =
+      user.app !== undefined
+        ? user.installationAccount === owner
+        : owner === user.login || user.siteAdmin || user.orgs.includes(owner);
+    if (!allowed) throw new ApiFailure(403, `${user.login} may not create repositories in ${owner}`);
     const description = requireString(body, 'Repository', 'description', true);
     const defaultBranch = requireString(body, 'Repository', 'default_branch', true) ?? 'main';
     const repo = await this.store.createRepository({

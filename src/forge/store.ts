@@ -19,6 +19,10 @@ import type { KubeObject } from '../api/meta.ts';
 export const repositoryLabel = 'forge.keelson.dev/repository';
 export const userLabel = 'forge.keelson.dev/user';
 export const userSecretType = 'forge.keelson.dev/user';
+export const appLabel = 'forge.keelson.dev/app';
+export const appSecretType = 'forge.keelson.dev/app';
+export const installationLabel = 'forge.keelson.dev/installation';
+export const installationSecretType = 'forge.keelson.dev/installation';
 
 /** A forge user: a Secret `user-<login>` holding the sha256 of the token, never the token. */
 export interface ForgeUserRecord {
@@ -28,6 +32,46 @@ export interface ForgeUserRecord {
   orgs: string[];
   email: string;
   createdAt: string;
+  /** Set for an app's bot user `<slug>[bot]`: the app's slug. */
+  app?: string;
+  /** Set when authenticated by an installation token: the account whose repositories it may write. */
+  installationAccount?: string;
+}
+
+/** A GitHub App: a Secret `app-<slug>` holding its id, name, owner and PUBLIC key, never the private one. */
+export interface ForgeAppRecord {
+  id: number;
+  slug: string;
+  name: string;
+  /** The user or organization that owns the app. */
+  owner: string;
+  publicKey: string;
+  createdAt: string;
+}
+
+/** An installation token: its sha256 and when it stops working. */
+export interface InstallationToken {
+  sha256: string;
+  expiresAt: string;
+}
+
+/**
+ * An app installed on an account (all its repositories): a Secret `installation-<slug>-<account>`
+ * holding the hashes of the installation tokens issued and not yet expired.
+ */
+export interface ForgeInstallationRecord {
+  id: number;
+  appSlug: string;
+  account: string;
+  tokens: InstallationToken[];
+  createdAt: string;
+  /** The Secret's name, for updates. */
+  name: string;
+}
+
+/** `<slug>[bot]` → `<slug>`. */
+export function botApp(login: string): string | undefined {
+  return /^(.+)\[bot\]$/.exec(login)?.[1];
 }
 
 interface Secret extends KubeObject {
@@ -124,6 +168,11 @@ export class ForgeStore {
   }
 
   async getUser(login: string): Promise<ForgeUserRecord | undefined> {
+    const slug = botApp(login);
+    if (slug !== undefined) {
+      const app = await this.getApp(slug);
+      return app && this.botUser(app);
+    }
     const secret = await this.client.tryGet<Secret>({
       apiVersion: 'v1',
       kind: 'Secret',
@@ -141,6 +190,176 @@ export class ForgeStore {
     });
     const found = secrets.items.find((s) => s.type === userSecretType && s.data?.['tokenSha256'] === digest);
     return found ? this.#user(found) : undefined;
+  }
+
+  /** The bot user an app's installation tokens act as: `<slug>[bot]`, with an id of its own. */
+  botUser(app: ForgeAppRecord): ForgeUserRecord {
+    return {
+      login: `${app.slug}[bot]`,
+      id: app.id + 1,
+      siteAdmin: false,
+      orgs: [],
+      email: `${app.id + 1}+${app.slug}[bot]@users.noreply.keelson.local`,
+      createdAt: app.createdAt,
+      app: app.slug,
+    };
+  }
+
+  #app(secret: Secret): ForgeAppRecord {
+    const data = secret.data ?? {};
+    return {
+      id: numericId(secret.metadata.uid) % 10 ** 9,
+      slug: unb64(data['slug']),
+      name: unb64(data['name']),
+      owner: unb64(data['owner']),
+      publicKey: unb64(data['publicKey']),
+      createdAt: secret.metadata.creationTimestamp ?? new Date(0).toISOString(),
+    };
+  }
+
+  /** Registers an app with its public key; its id, like a user's, comes from the Secret's uid. */
+  async createApp(
+    slug: string,
+    input: { name: string; owner: string; publicKey: string },
+  ): Promise<ForgeAppRecord> {
+    checkNamePart('app slug', slug);
+    const name = `app-${slug}`;
+    try {
+      const created = await this.client.create<Secret>({
+        apiVersion: 'v1',
+        kind: 'Secret',
+        type: appSecretType,
+        metadata: { name, namespace: this.namespace, labels: { [appLabel]: slug } },
+        data: {
+          slug: b64(slug),
+          name: b64(input.name),
+          owner: b64(input.owner),
+          publicKey: b64(input.publicKey),
+        },
+      });
+      return this.#app(created);
+    } catch (error) {
+      if (isAlreadyExists(error))
+        throw new KeelsonError('KEELSON_ALREADY_EXISTS', `forge app ${slug} already exists`);
+      throw error;
+    }
+  }
+
+  async getApp(slug: string): Promise<ForgeAppRecord | undefined> {
+    if (!new RegExp(forgeNamePattern).test(slug)) return undefined;
+    const secret = await this.client.tryGet<Secret>({
+      apiVersion: 'v1',
+      kind: 'Secret',
+      namespace: this.namespace,
+      name: `app-${slug}`,
+    });
+    return secret?.type === appSecretType ? this.#app(secret) : undefined;
+  }
+
+  async appById(id: number): Promise<ForgeAppRecord | undefined> {
+    const secrets = await this.client.list<Secret>('v1', 'Secret', {
+      namespace: this.namespace,
+      labelSelector: appLabel,
+    });
+    return secrets.items
+      .filter((s) => s.type === appSecretType)
+      .map((s) => this.#app(s))
+      .find((a) => a.id === id);
+  }
+
+  #installation(secret: Secret): ForgeInstallationRecord {
+    const data = secret.data ?? {};
+    return {
+      id: numericId(secret.metadata.uid) % 10 ** 9,
+      appSlug: unb64(data['appSlug']),
+      account: unb64(data['account']),
+      tokens: JSON.parse(unb64(data['tokens']) || '[]') as InstallationToken[],
+      createdAt: secret.metadata.creationTimestamp ?? new Date(0).toISOString(),
+      name: secret.metadata.name ?? '',
+    };
+  }
+
+  /** Installs an app on an account (a user or an organization), for all its repositories. */
+  async createInstallation(app: ForgeAppRecord, account: string): Promise<ForgeInstallationRecord> {
+    checkNamePart('installation account', account);
+    try {
+      return this.#installation(
+        await this.client.create<Secret>({
+          apiVersion: 'v1',
+          kind: 'Secret',
+          type: installationSecretType,
+          metadata: {
+            name: `installation-${app.slug}-${account}`,
+            namespace: this.namespace,
+            labels: { [installationLabel]: account, [appLabel]: app.slug },
+          },
+          data: { appSlug: b64(app.slug), account: b64(account), tokens: b64('[]') },
+        }),
+      );
+    } catch (error) {
+      if (isAlreadyExists(error))
+        throw new KeelsonError(
+          'KEELSON_ALREADY_EXISTS',
+          `forge app ${app.slug} is already installed on ${account}`,
+        );
+      throw error;
+    }
+  }
+
+  /** Installations, of one app or of all. */
+  async listInstallations(appSlug?: string): Promise<ForgeInstallationRecord[]> {
+    const secrets = await this.client.list<Secret>('v1', 'Secret', {
+      namespace: this.namespace,
+      labelSelector:
+        appSlug === undefined ? installationLabel : `${installationLabel},${appLabel}=${appSlug}`,
+    });
+    return secrets.items.filter((s) => s.type === installationSecretType).map((s) => this.#installation(s));
+  }
+
+  async getInstallation(appSlug: string, account: string): Promise<ForgeInstallationRecord | undefined> {
+    const secret = await this.client.tryGet<Secret>({
+      apiVersion: 'v1',
+      kind: 'Secret',
+      namespace: this.namespace,
+      name: `installation-${appSlug}-${account}`,
+    });
+    return secret?.type === installationSecretType ? this.#installation(secret) : undefined;
+  }
+
+  /** Records a new token's hash on an installation, dropping the hashes of expired ones. */
+  async addInstallationToken(
+    installation: ForgeInstallationRecord,
+    token: InstallationToken,
+    now: Date,
+  ): Promise<void> {
+    for (;;) {
+      const live = await this.client.get<Secret>({
+        apiVersion: 'v1',
+        kind: 'Secret',
+        namespace: this.namespace,
+        name: installation.name,
+      });
+      const tokens = this.#installation(live).tokens.filter((t) => Date.parse(t.expiresAt) > now.getTime());
+      live.data = { ...live.data, tokens: b64(JSON.stringify([...tokens, token])) };
+      try {
+        await this.client.update(live);
+        return;
+      } catch (error) {
+        if (!(error instanceof KeelsonError && error.code === 'KEELSON_CONFLICT')) throw error;
+      }
+    }
+  }
+
+  /** The installation a token was issued for, and when the token expires (expired ones included). */
+  async installationByToken(
+    token: string,
+  ): Promise<{ installation: ForgeInstallationRecord; expiresAt: string } | undefined> {
+    const digest = tokenDigest(token);
+    for (const installation of await this.listInstallations()) {
+      const found = installation.tokens.find((t) => t.sha256 === digest);
+      if (found) return { installation, expiresAt: found.expiresAt };
+    }
+    return undefined;
   }
 
   async getRepository(owner: string, name: string): Promise<ForgeRepository | undefined> {

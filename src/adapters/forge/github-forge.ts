@@ -1,9 +1,11 @@
 /**
  * `Forge` over GitHub's REST API with @octokit/rest: github.com, GitHub Enterprise Server, or the
  * built-in forge (`baseUrl: <forge>/api/v3`), which serves the same subset. Authenticates with a
- * token (a personal access token, an installation token or a built-in forge user's token);
- * GitHub App authentication (JWT → installation token) is not wired yet.
+ * token (a personal access token, an installation token or a built-in forge user's token) or as a
+ * GitHub App installation: @octokit/auth-app signs the app's JWTs and fetches and refreshes the
+ * installation tokens, and the forge then acts as the app's bot user `<slug>[bot]`.
  */
+import { createAppAuth } from '@octokit/auth-app';
 import { Octokit } from '@octokit/rest';
 import type { RestEndpointMethodTypes } from '@octokit/rest';
 import { ForgeError, codeOfStatus } from './forge-error.ts';
@@ -22,12 +24,18 @@ import type {
   Review,
 } from './forge.ts';
 
-export interface GithubForgeOptions {
-  token: string;
+/** A GitHub App installation to act as: the app's id and private key (PEM), and the installation. */
+export interface GithubAppCredentials {
+  appId: number | string;
+  privateKey: string;
+  installationId: number;
+}
+
+export type GithubForgeOptions = ({ token: string } | { app: GithubAppCredentials }) & {
   /** `https://api.github.com` (default) or `https://HOST/api/v3`. */
   baseUrl?: string;
   userAgent?: string;
-}
+};
 
 type RepoData = RestEndpointMethodTypes['repos']['get']['response']['data'];
 type PullData = RestEndpointMethodTypes['pulls']['get']['response']['data'];
@@ -138,11 +146,26 @@ function failure(what: string, error: unknown): ForgeError {
 
 export class GithubForge implements Forge {
   readonly #octokit: Octokit;
+  /** Acting as an app installation: no `/user`, so the bot is found through `/app`. */
+  readonly #asApp: boolean;
 
   constructor(options: GithubForgeOptions) {
-    if (options.token === '') throw new ForgeError('KEELSON_INVALID', 'github forge: the token is empty', 0);
+    this.#asApp = 'app' in options;
+    if ('token' in options && options.token === '')
+      throw new ForgeError('KEELSON_INVALID', 'github forge: the token is empty', 0);
+    if ('app' in options && (options.app.privateKey === '' || String(options.app.appId) === ''))
+      throw new ForgeError('KEELSON_INVALID', 'github forge: the app id or private key is empty', 0);
     this.#octokit = new Octokit({
-      auth: options.token,
+      ...('app' in options
+        ? {
+            authStrategy: createAppAuth,
+            auth: {
+              appId: options.app.appId,
+              privateKey: options.app.privateKey,
+              installationId: options.app.installationId,
+            },
+          }
+        : { auth: options.token }),
       ...(options.baseUrl !== undefined && { baseUrl: options.baseUrl.replace(/\/$/, '') }),
       userAgent: options.userAgent ?? 'keelson',
       log: { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} },
@@ -169,7 +192,16 @@ export class GithubForge implements Forge {
     }
   }
 
+  /** A user's own account, or for an app installation its bot user `<slug>[bot]`. */
   async currentUser(): Promise<ForgeUser> {
+    if (this.#asApp) {
+      const app = await this.#call('get the authenticated app', () => this.#octokit.apps.getAuthenticated());
+      const login = `${app?.slug ?? ''}[bot]`;
+      const bot = await this.#call(`get user ${login}`, () =>
+        this.#octokit.users.getByUsername({ username: login }),
+      );
+      return { login: bot.login, id: bot.id, siteAdmin: bot.site_admin };
+    }
     const data = await this.#call('get the current user', () => this.#octokit.users.getAuthenticated());
     return { login: data.login, id: data.id, siteAdmin: data.site_admin };
   }
@@ -210,6 +242,12 @@ export class GithubForge implements Forge {
 
   async listRepositories(): Promise<ForgeRepository[]> {
     try {
+      if (this.#asApp) {
+        const all = await this.#octokit.paginate(this.#octokit.apps.listReposAccessibleToInstallation, {
+          per_page: 100,
+        });
+        return all.map((r) => repository(r));
+      }
       const all = await this.#octokit.paginate(this.#octokit.repos.listForAuthenticatedUser, {
         per_page: 100,
       });
