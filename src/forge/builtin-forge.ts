@@ -392,6 +392,12 @@ export class BuiltinForge implements Forge {
     );
   }
 
+  async deleteComment(repo: RepoRef, id: number): Promise<void> {
+    await this.#as(`delete comment ${id} of ${repo.owner}/${repo.name}`, async (user) =>
+      this.#service.deleteComment(user, await this.#repository(repo), positive(id)),
+    );
+  }
+
   async addLabels(repo: RepoRef, number: number, labels: string[]): Promise<string[]> {
     return labelNames(
       await this.#as(`label ${repo.owner}/${repo.name}#${number}`, async (user) =>

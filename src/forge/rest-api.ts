@@ -235,6 +235,14 @@ const routes: [string, RegExp, Handler][] = [
     }),
   ],
   [
+    'DELETE',
+    new RegExp(`^${repoPath}/issues/comments/(\\d+)$`),
+    async (s, r) => {
+      await s.deleteComment(r.user, await repoOf(s, r), number(r.params[2]!));
+      return { status: 204 };
+    },
+  ],
+  [
     'POST',
     new RegExp(`^${repoPath}/issues/(\\d+)/labels$`),
     async (s, r) => {

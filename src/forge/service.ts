@@ -586,6 +586,31 @@ export class ForgeService {
     });
   }
 
+  async deleteComment(user: ForgeUserRecord, repo: ForgeRepository, id: number): Promise<void> {
+    await this.locked(repo.metadata.name ?? '', async () => {
+      const before = (await this.store.listPulls(repo)).find((p) =>
+        p.status?.comments?.some((c) => c.id === id),
+      );
+      if (!before)
+        throw new ApiFailure(404, `comment ${id} of ${repo.spec.owner}/${repo.spec.name} not found`);
+      const comment = before.status!.comments!.find((c) => c.id === id)!;
+      if (comment.user !== user.login && !(await this.canWrite(repo, user)))
+        throw new ApiFailure(403, `${user.login} may not delete comment ${id} of ${comment.user}`);
+      const after = structuredClone(before);
+      after.status!.comments = after.status!.comments!.filter((c) => c.id !== id);
+      const saved = await this.store.savePull(before, after);
+      const json = gh.issueComment(
+        this.urls,
+        repo,
+        saved.spec.number,
+        comment,
+        await this.#userJson(comment.user),
+      );
+      const issue = this.#issueOf(await this.pullJson(repo, saved, false));
+      await this.#emit(repo, 'issue_comment', { action: 'deleted', issue, comment: json }, user);
+    });
+  }
+
   async #setLabels(
     user: ForgeUserRecord,
     repo: ForgeRepository,

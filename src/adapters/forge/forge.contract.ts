@@ -235,6 +235,17 @@ export function forgeContract(factory: ForgeFactory): void {
         ['/retest'],
       );
       await rejects(fx.admin.updateComment(repo, 424242, 'x'), 'KEELSON_NOT_FOUND', /424242/);
+      const doomed = await fx.admin.createComment(repo, 1, 'short-lived');
+      await fx.admin.deleteComment(repo, doomed.id);
+      assert.deepEqual(
+        (await fx.admin.listComments(repo, 1)).map((c) => c.body),
+        ['/retest'],
+      );
+      await rejects(
+        fx.admin.deleteComment(repo, doomed.id),
+        'KEELSON_NOT_FOUND',
+        new RegExp(String(doomed.id)),
+      );
 
       assert.deepEqual(await fx.admin.addLabels(repo, 1, ['lgtm', 'approved']), ['lgtm', 'approved']);
       assert.deepEqual(await fx.admin.removeLabel(repo, 1, 'lgtm'), ['approved']);

@@ -152,6 +152,8 @@ export interface Forge {
   listComments(repo: RepoRef, number: number): Promise<Comment[]>;
   createComment(repo: RepoRef, number: number, body: string): Promise<Comment>;
   updateComment(repo: RepoRef, id: number, body: string): Promise<Comment>;
+  /** Deletes a comment (its author or a writer of the repository may). */
+  deleteComment(repo: RepoRef, id: number): Promise<void>;
 
   /** Adds labels; resolves with every label the pull request has afterwards. */
   addLabels(repo: RepoRef, number: number, labels: string[]): Promise<string[]>;

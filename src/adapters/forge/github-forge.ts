@@ -385,6 +385,12 @@ export class GithubForge implements Forge {
     );
   }
 
+  async deleteComment(repo: RepoRef, id: number): Promise<void> {
+    await this.#call(`delete comment ${id} of ${repo.owner}/${repo.name}`, () =>
+      this.#octokit.issues.deleteComment({ owner: repo.owner, repo: repo.name, comment_id: id }),
+    );
+  }
+
   async addLabels(repo: RepoRef, number: number, labels: string[]): Promise<string[]> {
     const data = await this.#call(`label ${repo.owner}/${repo.name}#${number}`, () =>
       this.#octokit.issues.addLabels({ owner: repo.owner, repo: repo.name, issue_number: number, labels }),

@@ -173,7 +173,11 @@ export class CiReportReconciler implements Reconciler {
     const existing = (await this.#deps.forge.listComments(repo, number)).find(
       (c) => c.author === bot && isReportComment(c.body),
     );
-    if (existing === undefined && rows.length === 0) return;
+    if (rows.length === 0) {
+      // as Prow's crier: once nothing fails, the comment goes
+      if (existing !== undefined) await this.#deps.forge.deleteComment(repo, existing.id);
+      return;
+    }
     const body = reportCommentBody(author, rows);
     if (existing === undefined) await this.#deps.forge.createComment(repo, number, body);
     else if (existing.body !== body) await this.#deps.forge.updateComment(repo, existing.id, body);
