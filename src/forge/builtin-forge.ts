@@ -4,6 +4,7 @@
  * trip. For code running beside the forge (`keelson up`'s CI); everything else uses GithubForge.
  */
 import { ForgeError, codeOfStatus } from '../adapters/forge/forge-error.ts';
+import * as shapes from '../adapters/forge/github-shapes.ts';
 import type {
   ChangedFile,
   CombinedStatus,
@@ -36,156 +37,17 @@ export interface BuiltinForgeDeps {
   token: string;
 }
 
-/** The fields of GitHub's JSON that `Forge`'s shapes take, as `GithubForge` reads them. */
-interface UserJson {
-  login: string;
-}
-interface RepositoryJson {
-  owner: UserJson;
-  name: string;
-  full_name: string;
-  id: number;
-  default_branch: string;
-  clone_url: string;
-  html_url: string;
-  private: boolean;
-  description: string | null;
-}
-interface PullJson {
-  number: number;
-  title: string;
-  body: string | null;
-  state: string;
-  user: UserJson | null;
-  head: { ref: string; sha: string };
-  base: { ref: string; sha: string };
-  labels: { name: string }[];
-  merged: boolean;
-  merge_commit_sha: string | null;
-  mergeable: boolean | null;
-  mergeable_state: string;
-  html_url: string;
-  created_at: string;
-  updated_at: string;
-}
-interface CommentJson {
-  id: number;
-  body: string;
-  user: UserJson | null;
-  created_at: string;
-  updated_at: string;
-}
-interface StatusJson {
-  id: number;
-  state: string;
-  context: string;
-  description: string | null;
-  target_url: string | null;
-  creator?: UserJson | null;
-  created_at: string;
-}
-interface ReviewJson {
-  id: number;
-  user: UserJson | null;
-  state: string;
-  body: string;
-  commit_id: string;
-  submitted_at: string | null;
-}
-interface DiffJson {
-  filename: string;
-  status: ChangedFile['status'];
-  previous_filename?: string;
-  additions: number;
-  deletions: number;
-}
-
+/** The built-in forge's JSON is GitHub's: it is read with GithubForge's mappers (github-shapes.ts). */
 function as<T>(json: Json): T {
   return json as unknown as T;
 }
 
-function repository(json: Json): ForgeRepository {
-  const data = as<RepositoryJson>(json);
-  return {
-    owner: data.owner.login,
-    name: data.name,
-    fullName: data.full_name,
-    id: data.id,
-    defaultBranch: data.default_branch,
-    cloneUrl: data.clone_url,
-    htmlUrl: data.html_url,
-    private: data.private,
-    description: data.description,
-  };
-}
-
-function pullRequest(json: Json): PullRequest {
-  const data = as<PullJson>(json);
-  return {
-    number: data.number,
-    title: data.title,
-    body: data.body,
-    state: data.state === 'closed' ? 'closed' : 'open',
-    author: data.user?.login ?? '',
-    head: { ref: data.head.ref, sha: data.head.sha },
-    base: { ref: data.base.ref, sha: data.base.sha },
-    labels: data.labels.map((l) => l.name).filter((l) => l !== ''),
-    merged: data.merged,
-    mergeCommitSha: data.merge_commit_sha,
-    mergeable: data.mergeable,
-    mergeableState: data.mergeable_state,
-    htmlUrl: data.html_url,
-    createdAt: data.created_at,
-    updatedAt: data.updated_at,
-  };
-}
-
-function comment(json: Json): Comment {
-  const data = as<CommentJson>(json);
-  return {
-    id: data.id,
-    body: data.body,
-    author: data.user?.login ?? '',
-    createdAt: data.created_at,
-    updatedAt: data.updated_at,
-  };
-}
-
-function status(json: Json): CommitStatus {
-  const data = as<StatusJson>(json);
-  return {
-    id: data.id,
-    state: data.state as CommitState,
-    context: data.context,
-    description: data.description,
-    targetUrl: data.target_url,
-    creator: data.creator?.login ?? null,
-    createdAt: data.created_at,
-  };
-}
-
-function review(json: Json): Review {
-  const data = as<ReviewJson>(json);
-  return {
-    id: data.id,
-    author: data.user?.login ?? '',
-    state: data.state as Review['state'],
-    body: data.body,
-    commitId: data.commit_id,
-    submittedAt: data.submitted_at,
-  };
-}
-
-function changedFile(json: Json): ChangedFile {
-  const data = as<DiffJson>(json);
-  return {
-    filename: data.filename,
-    status: data.status,
-    ...(data.previous_filename !== undefined && { previousFilename: data.previous_filename }),
-    additions: data.additions,
-    deletions: data.deletions,
-  };
-}
+const repository = (json: Json): ForgeRepository => shapes.repository(as(json));
+const pullRequest = (json: Json): PullRequest => shapes.pullRequest(as(json));
+const comment = (json: Json): Comment => shapes.comment(as(json));
+const status = (json: Json): CommitStatus => shapes.status(as(json));
+const review = (json: Json): Review => shapes.review(as(json));
+const changedFile = (json: Json): ChangedFile => shapes.changedFile(as(json));
 
 function labelNames(labels: Json[]): string[] {
   return labels.map((l) => String(l['name']));

@@ -7,8 +7,8 @@
  */
 import { createAppAuth } from '@octokit/auth-app';
 import { Octokit } from '@octokit/rest';
-import type { RestEndpointMethodTypes } from '@octokit/rest';
 import { ForgeError, codeOfStatus } from './forge-error.ts';
+import { changedFile, comment, pullRequest, repository, review, status } from './github-shapes.ts';
 import type {
   ChangedFile,
   CombinedStatus,
@@ -36,99 +36,6 @@ export type GithubForgeOptions = ({ token: string } | { app: GithubAppCredential
   baseUrl?: string;
   userAgent?: string;
 };
-
-type RepoData = RestEndpointMethodTypes['repos']['get']['response']['data'];
-type PullData = RestEndpointMethodTypes['pulls']['get']['response']['data'];
-type CommentData = RestEndpointMethodTypes['issues']['getComment']['response']['data'];
-type StatusData = RestEndpointMethodTypes['repos']['createCommitStatus']['response']['data'];
-type ReviewData = RestEndpointMethodTypes['pulls']['getReview']['response']['data'];
-
-function repository(
-  data: Pick<
-    RepoData,
-    | 'owner'
-    | 'name'
-    | 'full_name'
-    | 'id'
-    | 'default_branch'
-    | 'clone_url'
-    | 'html_url'
-    | 'private'
-    | 'description'
-  >,
-): ForgeRepository {
-  return {
-    owner: data.owner.login,
-    name: data.name,
-    fullName: data.full_name,
-    id: data.id,
-    defaultBranch: data.default_branch ?? 'main',
-    cloneUrl: data.clone_url ?? '',
-    htmlUrl: data.html_url,
-    private: data.private,
-    description: data.description,
-  };
-}
-
-function pullRequest(
-  data: PullData | RestEndpointMethodTypes['pulls']['list']['response']['data'][number],
-): PullRequest {
-  const full = data as Partial<PullData>;
-  return {
-    number: data.number,
-    title: data.title,
-    body: data.body,
-    state: data.state === 'closed' ? 'closed' : 'open',
-    author: data.user?.login ?? '',
-    head: { ref: data.head.ref, sha: data.head.sha },
-    base: { ref: data.base.ref, sha: data.base.sha },
-    labels: data.labels.map((l) => l.name ?? '').filter((l) => l !== ''),
-    merged: full.merged ?? data.merged_at !== null,
-    mergeCommitSha: data.merge_commit_sha ?? null,
-    mergeable: full.mergeable ?? null,
-    mergeableState: full.mergeable_state ?? 'unknown',
-    htmlUrl: data.html_url,
-    createdAt: data.created_at,
-    updatedAt: data.updated_at,
-  };
-}
-
-function comment(data: CommentData): Comment {
-  return {
-    id: data.id,
-    body: data.body ?? '',
-    author: data.user?.login ?? '',
-    createdAt: data.created_at,
-    updatedAt: data.updated_at,
-  };
-}
-
-function status(
-  data: Pick<StatusData, 'id' | 'state' | 'context' | 'description' | 'target_url' | 'created_at'> & {
-    creator?: { login: string } | null;
-  },
-): CommitStatus {
-  return {
-    id: data.id,
-    state: data.state as CommitState,
-    context: data.context,
-    description: data.description ?? null,
-    targetUrl: data.target_url ?? null,
-    creator: data.creator?.login ?? null,
-    createdAt: data.created_at,
-  };
-}
-
-function review(data: ReviewData): Review {
-  return {
-    id: data.id,
-    author: data.user?.login ?? '',
-    state: data.state as Review['state'],
-    body: data.body,
-    commitId: data.commit_id ?? '',
-    submittedAt: data.submitted_at ?? null,
-  };
-}
 
 /**
  * Turns Octokit's RequestError into a ForgeError naming the call. Octokit reports a request that
@@ -301,13 +208,7 @@ export class GithubForge implements Forge {
         pull_number: number,
         per_page: 100,
       });
-      return all.map((f) => ({
-        filename: f.filename,
-        status: f.status,
-        ...(f.previous_filename !== undefined && { previousFilename: f.previous_filename }),
-        additions: f.additions,
-        deletions: f.deletions,
-      }));
+      return all.map(changedFile);
     } catch (error) {
       throw failure(`list the files of ${repo.owner}/${repo.name}#${number}`, error);
     }
