@@ -9,14 +9,10 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { sign } from 'node:crypto';
 import { promisify } from 'node:util';
-import { createRequire } from 'node:module';
-import { createServer, request as httpRequest, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
 import { after, describe, it } from 'node:test';
 import { Octokit } from '@octokit/rest';
 import { createAppAuth } from '@octokit/auth-app';
-import { Ajv } from 'ajv';
-import addFormats from 'ajv-formats';
 import githubAppJwt from 'universal-github-app-jwt';
 import { startServer, tempDir, type ServerProcess } from '../../test/e2e/harness.ts';
 import { forgeContract } from '../adapters/forge/forge.contract.ts';
@@ -25,42 +21,9 @@ import { keelsonCrds } from '../api/crds/index.ts';
 import { KubeClient } from '../runtime/client.ts';
 import { applyCrds } from '../runtime/crds.ts';
 import { startForge, type RunningForge } from './server.ts';
-
-interface Exchange {
-  method: string;
-  path: string;
-  status: number;
-  body: unknown;
-}
+import { forAjv, operationOf, recordingProxy, rooted, validator, type Exchange } from './test-fixtures.ts';
 
 const exchanges: Exchange[] = [];
-
-/** Forwards to the forge and records each API exchange. */
-async function recordingProxy(target: string): Promise<{ url: string; server: Server }> {
-  const server = createServer((req, res) => {
-    const upstream = httpRequest(
-      new URL(req.url ?? '/', target),
-      { method: req.method, headers: { ...req.headers, host: new URL(target).host } },
-      (up) => {
-        const chunks: Buffer[] = [];
-        up.on('data', (c: Buffer) => chunks.push(c));
-        up.on('end', () => {
-          const text = Buffer.concat(chunks).toString('utf8');
-          exchanges.push({
-            method: req.method ?? 'GET',
-            path: new URL(req.url ?? '/', target).pathname.replace(/^\/api\/v3/, ''),
-            status: up.statusCode ?? 0,
-            body: text === '' ? undefined : JSON.parse(text),
-          });
-          res.writeHead(up.statusCode ?? 502, up.headers).end(text);
-        });
-      },
-    );
-    req.pipe(upstream);
-  });
-  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server };
-}
 
 const execGit = promisify(execFile);
 const slug = 'keelson-ci';
@@ -84,7 +47,7 @@ async function started(): Promise<{ forge: RunningForge; baseUrl: string; app: N
       log: () => {},
       now: () => new Date(Date.now() + clockAhead),
     });
-    proxy = await recordingProxy(forge.url);
+    proxy = await recordingProxy(forge.url, exchanges);
     const created = await forge.createApp(slug, { owner: 'acme', name: 'Keelson CI' });
     app = { ...created, installationId: await forge.installApp(slug, 'acme') };
   }
@@ -283,52 +246,9 @@ describe('GitHub App authentication on the built-in forge', () => {
   });
 });
 
-interface Operation {
-  responses: Record<string, { content?: Record<string, { schema?: unknown }> }>;
-}
-
-const require = createRequire(import.meta.url);
-const description = require('@octokit/openapi/generated/ghes-3.19.json') as {
-  paths: Record<string, Record<string, Operation>>;
-  components: Record<string, unknown>;
-};
-
-/** OpenAPI 3.0 → what Ajv takes (as in forge.test.ts). */
-function forAjv(node: unknown): unknown {
-  if (Array.isArray(node)) return node.map(forAjv);
-  if (typeof node !== 'object' || node === null) return node;
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(node)) out[k] = forAjv(v);
-  if (out['discriminator'] !== undefined) {
-    delete out['discriminator'];
-    if (out['oneOf']) {
-      out['anyOf'] = out['oneOf'];
-      delete out['oneOf'];
-    }
-  }
-  if (out['nullable'] === true && out['type'] === undefined) {
-    delete out['nullable'];
-    return { anyOf: [out, { type: 'null' }] };
-  }
-  return out;
-}
-
-function operationOf(method: string, path: string): { template: string; operation: Operation } | undefined {
-  for (const [template, item] of Object.entries(description.paths)) {
-    const pattern = new RegExp(`^${template.replace(/\{[^}]+\}/g, '[^/]+')}$`);
-    const operation = item[method.toLowerCase()];
-    if (operation && pattern.test(path)) return { template, operation };
-  }
-  return undefined;
-}
-
 describe('OpenAPI', () => {
   it('every REST exchange, the app endpoints included, matches GitHub OpenAPI description', () => {
-    const ajv = new Ajv({ strict: false, allErrors: true, validateSchema: false });
-    addFormats.default(ajv);
-    ajv.addSchema({ components: forAjv(description.components) }, 'gh');
-    const rooted = (schema: unknown) =>
-      JSON.parse(JSON.stringify(schema).replace(/"#\/components\//g, '"gh#/components/')) as object;
+    const ajv = validator();
     const failures: string[] = [];
     const seen = new Set<string>();
     for (const ex of exchanges) {
@@ -352,7 +272,7 @@ describe('OpenAPI', () => {
       // TODO: the installation's `account` (simple-user | enterprise, nullable) fails here although it
       // validates against simple-user alone; not understood yet, so that one body goes unchecked
       if (found.template === '/app/installations') continue;
-      const validate = ajv.compile(rooted(forAjv(schema)));
+      const validate = ajv.compile(rooted(forAjv(schema)) as object);
       if (!validate(ex.body))
         failures.push(
           `${ex.method} ${found.template} ${ex.status}: ${ajv.errorsText(validate.errors?.slice(0, 5))}`,

@@ -7,14 +7,11 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { createServer, request as httpRequest, type Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { promisify } from 'node:util';
-import { Ajv } from 'ajv';
-import addFormats from 'ajv-formats';
 import { startServer, tempDir, type ServerProcess } from '../../test/e2e/harness.ts';
 import { forgeContract } from '../adapters/forge/forge.contract.ts';
 import { GithubForge, type Forge } from '../adapters/forge/index.ts';
@@ -22,43 +19,18 @@ import { keelsonCrds } from '../api/crds/index.ts';
 import { KubeClient } from '../runtime/client.ts';
 import { applyCrds } from '../runtime/crds.ts';
 import { startForge, type RunningForge } from './server.ts';
-
-interface Exchange {
-  method: string;
-  path: string;
-  status: number;
-  body: unknown;
-}
+import {
+  description,
+  forAjv,
+  operationOf,
+  recordingProxy,
+  rooted,
+  validator,
+  type Exchange,
+} from './test-fixtures.ts';
 
 const exchanges: Exchange[] = [];
 const webhooks: { event: string; payload: Record<string, unknown> }[] = [];
-
-/** Forwards to the forge and records each API exchange. */
-async function recordingProxy(target: string): Promise<{ url: string; server: Server }> {
-  const server = createServer((req, res) => {
-    const upstream = httpRequest(
-      new URL(req.url ?? '/', target),
-      { method: req.method, headers: { ...req.headers, host: new URL(target).host } },
-      (up) => {
-        const chunks: Buffer[] = [];
-        up.on('data', (c: Buffer) => chunks.push(c));
-        up.on('end', () => {
-          const text = Buffer.concat(chunks).toString('utf8');
-          exchanges.push({
-            method: req.method ?? 'GET',
-            path: new URL(req.url ?? '/', target).pathname.replace(/^\/api\/v3/, ''),
-            status: up.statusCode ?? 0,
-            body: text === '' ? undefined : JSON.parse(text),
-          });
-          res.writeHead(up.statusCode ?? 502, up.headers).end(text);
-        });
-      },
-    );
-    req.pipe(upstream);
-  });
-  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server };
-}
 
 async function webhookRecorder(): Promise<{ url: string; server: Server }> {
   const server = createServer((req, res) => {
@@ -118,7 +90,7 @@ forgeContract({
   name: 'GithubForge against the built-in forge',
   async start() {
     const running = await startRunForge('keelson-forge');
-    const proxy = await recordingProxy(running.url);
+    const proxy = await recordingProxy(running.url, exchanges);
     servers.push(proxy.server);
     const baseUrl = `${proxy.url}/api/v3`;
     return {
@@ -314,63 +286,6 @@ after(async () => {
   env?.client.close();
   await env?.apiServer.stop();
 });
-
-interface Operation {
-  responses: Record<string, { content?: Record<string, { schema?: unknown }> }>;
-}
-
-const require = createRequire(import.meta.url);
-const description = require('@octokit/openapi/generated/ghes-3.19.json') as {
-  paths: Record<string, Record<string, Operation>>;
-  components: Record<string, unknown>;
-  'x-webhooks': Record<string, { post: { requestBody: { content: Record<string, { schema: unknown }> } } }>;
-};
-
-/**
- * OpenAPI 3.0 → what Ajv takes: `nullable` without `type` becomes `anyOf [schema, null]`, and a
- * `oneOf` with a discriminator (which Ajv cannot map) becomes `anyOf`.
- */
-function forAjv(node: unknown): unknown {
-  if (Array.isArray(node)) return node.map(forAjv);
-  if (typeof node !== 'object' || node === null) return node;
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(node)) out[k] = forAjv(v);
-  if (out['discriminator'] !== undefined) {
-    delete out['discriminator'];
-    if (out['oneOf']) {
-      out['anyOf'] = out['oneOf'];
-      delete out['oneOf'];
-    }
-  }
-  if (out['nullable'] === true && out['type'] === undefined) {
-    delete out['nullable'];
-    return { anyOf: [out, { type: 'null' }] };
-  }
-  return out;
-}
-
-const components = forAjv(description.components);
-
-function validator(): Ajv {
-  const ajv = new Ajv({ strict: false, allErrors: true, validateSchema: false });
-  addFormats.default(ajv);
-  ajv.addSchema({ components }, 'gh');
-  return ajv;
-}
-
-/** Rewrites `#/components/...` refs to the registered document. */
-function rooted(schema: unknown): unknown {
-  return JSON.parse(JSON.stringify(schema).replace(/"#\/components\//g, '"gh#/components/'));
-}
-
-function operationOf(method: string, path: string): { template: string; operation: Operation } | undefined {
-  for (const [template, item] of Object.entries(description.paths)) {
-    const pattern = new RegExp(`^${template.replace(/\{[^}]+\}/g, '[^/]+')}$`);
-    const operation = item[method.toLowerCase()];
-    if (operation && pattern.test(path)) return { template, operation };
-  }
-  return undefined;
-}
 
 test('every REST exchange of the contract matches GitHub OpenAPI description', () => {
   assert.ok(exchanges.length > 50, `the contract ran through the API (${exchanges.length} exchanges)`);
