@@ -21,6 +21,7 @@ import {
   type FailedJobRow,
   type JobState,
 } from '../../api/ci/index.ts';
+import { parseTime } from '../../base/time.ts';
 import { ciGroup, type JobRun } from '../../api/crds/ci.ts';
 import type { Forge, RepoRef } from '../../adapters/forge/forge.ts';
 import { KeelsonError } from '../../base/errors.ts';
@@ -228,8 +229,13 @@ function withUrl(url: string | undefined): { url?: string } {
   return url === undefined ? {} : { url };
 }
 
+/**
+ * Whether `a` started after `b`. creationTimestamp has whole seconds, and a `/retest` can land in the
+ * same second as the run it repeats, so the trigger's millisecond startTime decides first.
+ */
 function newer(a: JobRun, b: JobRun): boolean {
-  const at = a.metadata.creationTimestamp ?? '';
-  const bt = b.metadata.creationTimestamp ?? '';
-  return at > bt || (at === bt && (a.metadata.name ?? '') > (b.metadata.name ?? ''));
+  const started = (run: JobRun): number =>
+    parseTime(run.status?.startTime) ?? parseTime(run.metadata.creationTimestamp) ?? 0;
+  if (started(a) !== started(b)) return started(a) > started(b);
+  return (a.metadata.name ?? '') > (b.metadata.name ?? '');
 }

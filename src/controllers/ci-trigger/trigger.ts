@@ -228,7 +228,8 @@ export class Trigger {
     const name = created.metadata.name ?? '';
     await this.#deps.client.patchStatus(
       { apiVersion: jobRunApiVersion, kind: 'JobRun', namespace: this.#deps.namespace, name },
-      { state: 'triggered', startTime: rfc3339(this.#deps.clock.now()) },
+      // milliseconds: runs of one job started within a second (a quick /retest) must still order
+      { state: 'triggered', startTime: new Date(this.#deps.clock.now()).toISOString() },
     );
     this.#deps.events?.event(created, 'Normal', 'Triggered', `job ${job.name} triggered`);
     this.#deps.log('job triggered', { job: job.name, type: spec.type, run: name });
