@@ -1,8 +1,11 @@
 /**
  * CI history in the terminal: `keelson jobs` lists JobRuns newest first (what Prow's deck shows),
  * `keelson logs RUN [-f]` prints a run's log from its pod, through the Kubernetes API like
- * `kubectl logs`.
+ * `kubectl logs`, or once the pod is gone from the artifact store (the run's `status.url`), and
+ * `keelson artifacts RUN [--out DIR]` lists or downloads what the run uploaded there.
  */
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname, resolve, sep } from 'node:path';
 import type { JobRun } from '../api/crds/ci.ts';
 import { ciGroup } from '../api/crds/ci.ts';
 import type { KubeObject } from '../api/meta.ts';
@@ -65,6 +68,15 @@ export async function jobs(client: KubeClient, deps: CliDeps, request: JobsReque
   );
 }
 
+function getRun(client: KubeClient, request: { namespace: string; name: string }): Promise<JobRun> {
+  return client.get<JobRun>({
+    apiVersion: jobRunApiVersion,
+    kind: 'JobRun',
+    namespace: request.namespace,
+    name: request.name,
+  });
+}
+
 function startOf(run: JobRun): number {
   const at = Date.parse(run.status?.startTime ?? run.metadata.creationTimestamp ?? '');
   return Number.isNaN(at) ? 0 : at;
@@ -80,12 +92,7 @@ export async function logs(
   deps: CliDeps,
   request: { namespace: string; name: string; follow: boolean },
 ): Promise<void> {
-  const run = await client.get<JobRun>({
-    apiVersion: jobRunApiVersion,
-    kind: 'JobRun',
-    namespace: request.namespace,
-    name: request.name,
-  });
+  const run = await getRun(client, request);
   const podName = run.status?.pod_name;
   if (podName === undefined) {
     throw new KeelsonError(
@@ -101,10 +108,15 @@ export async function logs(
     name: podName,
   });
   if (pod === undefined) {
-    throw new KeelsonError(
-      'KEELSON_NOT_FOUND',
-      `the pod ${podNamespace}/${podName} of JobRun ${request.name} is gone (runs are garbage-collected with their pods)`,
-    );
+    const stored = storeUrl(run);
+    if (stored === undefined)
+      throw new KeelsonError(
+        'KEELSON_NOT_FOUND',
+        `the pod ${podNamespace}/${podName} of JobRun ${request.name} is gone, and the run kept no logs in an artifact store`,
+      );
+    const response = await fetchStored(new URL(buildLogFile, stored), `the stored log of ${request.name}`);
+    deps.stdout(await response.text());
+    return;
   }
   const containers = pod.spec?.containers?.map((c) => c.name) ?? [];
   const container = containers.includes('test') ? 'test' : (containers[0] ?? 'test');
@@ -121,4 +133,89 @@ export async function logs(
     );
   }
   for await (const chunk of response) deps.stdout(String(chunk));
+}
+
+/** The file the entrypoint writes the command's output to, in the run's artifact directory. */
+const buildLogFile = 'build-log.txt';
+
+/** The run's directory in the artifact store, when it uploads there (`status.url` is then HTTP). */
+function storeUrl(run: JobRun): URL | undefined {
+  const url = run.status?.url;
+  if (url === undefined || !/^https?:\/\//.test(url)) return undefined;
+  return new URL(url.endsWith('/') ? url : `${url}/`);
+}
+
+async function fetchStored(url: URL, what: string): Promise<Response> {
+  let response: Response;
+  try {
+    response = await fetch(url, { headers: { Accept: 'application/json' } });
+  } catch (error) {
+    throw new KeelsonError(
+      'KEELSON_UNAVAILABLE',
+      `reading ${what} at ${url.href}: ${(error as Error).message}`,
+    );
+  }
+  if (response.status === 404)
+    throw new KeelsonError(
+      'KEELSON_NOT_FOUND',
+      `${what} is not in the artifact store (${url.href}): not uploaded yet?`,
+    );
+  if (!response.ok)
+    throw new KeelsonError('KEELSON_UNAVAILABLE', `reading ${what} at ${url.href}: HTTP ${response.status}`);
+  return response;
+}
+
+/** Lists a run's stored files, or with `out` downloads them there (a progress bar on a terminal). */
+export async function artifacts(
+  client: KubeClient,
+  deps: CliDeps & { isTty?: boolean },
+  request: { namespace: string; name: string; out?: string | undefined },
+): Promise<void> {
+  const run = await getRun(client, request);
+  const base = storeUrl(run);
+  if (base === undefined)
+    throw new KeelsonError(
+      'KEELSON_NOT_FOUND',
+      `JobRun ${request.namespace}/${request.name} has no artifacts: ${run.status?.url === undefined ? `it has not started (state ${run.status?.state ?? 'triggered'})` : 'it was run without an artifact store'}`,
+    );
+  const listing = (await (await fetchStored(base, `the artifacts of ${request.name}`)).json()) as {
+    files: { path: string; size: number }[];
+  };
+  if (request.out === undefined) {
+    deps.stdout(`${base.href}\n`);
+    deps.stdout(
+      table(
+        ['PATH', 'SIZE'],
+        listing.files.map((f) => [f.path, String(f.size)]),
+      ),
+    );
+    return;
+  }
+  const total = listing.files.reduce((sum, f) => sum + f.size, 0);
+  let done = 0;
+  const progress = (final: boolean): void => {
+    const width = 20;
+    const share = total === 0 ? 1 : done / total;
+    const line = `[${'#'.repeat(Math.round(share * width)).padEnd(width, '-')}] ${done}/${total} bytes`;
+    if (deps.isTty) deps.stderr(`\r\x1b[2K${line}${final ? '\n' : ''}`);
+    else if (final) deps.stderr(`${line}\n`);
+  };
+  for (const file of listing.files) {
+    const target = resolve(request.out, ...file.path.split('/'));
+    if (!target.startsWith(resolve(request.out) + sep))
+      throw new KeelsonError(
+        'KEELSON_INVALID',
+        `the store listed ${JSON.stringify(file.path)}, outside ${request.out}`,
+      );
+    const url = new URL(file.path.split('/').map(encodeURIComponent).join('/'), base);
+    const response = await fetchStored(url, `${file.path} of ${request.name}`);
+    await mkdir(dirname(target), { recursive: true });
+    await writeFile(target, Buffer.from(await response.arrayBuffer()));
+    done += file.size;
+    progress(false);
+  }
+  progress(true);
+  deps.stdout(
+    `${listing.files.length} files (${total} bytes) of ${request.name} written to ${request.out}\n`,
+  );
 }

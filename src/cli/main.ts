@@ -2,7 +2,7 @@ import { Argument, Command, InvalidArgumentError, Option } from 'commander';
 import { defaultNamespace, processDeps, withClient, type CliDeps, type ClientOptions } from './context.ts';
 import { diffSync } from './diff.ts';
 import { events, parseFor } from './events.ts';
-import { defaultCiNamespace, jobs, logs } from './jobs.ts';
+import { artifacts, defaultCiNamespace, jobs, logs } from './jobs.ts';
 import { addForgeCommands } from './forge.ts';
 import { parseDuration } from './format.ts';
 import { get, type OutputFormat } from './get.ts';
@@ -142,7 +142,7 @@ export function buildCli(deps: CliDeps = processDeps): Command {
 
   program
     .command('logs')
-    .description("print a job run's log (its pod's test container)")
+    .description("print a job run's log (its pod's test container; once the pod is gone, the stored log)")
     .argument('<run>', 'the JobRun name, as `keelson jobs` lists it')
     .option('--kubeconfig <path>', 'kubeconfig to use (default: $KUBECONFIG, else .keelson/kubeconfig)')
     .option('-n, --namespace <namespace>', 'namespace of the job run', defaultCiNamespace)
@@ -150,6 +150,23 @@ export function buildCli(deps: CliDeps = processDeps): Command {
     .action(async (name: string, opts: ClientOptions & { follow?: boolean }) => {
       await withClient(opts, deps, (client) =>
         logs(client, deps, { namespace: opts.namespace, name, follow: opts.follow === true }),
+      );
+    });
+
+  program
+    .command('artifacts')
+    .description("list a job run's stored logs and artifacts, or download them with --out")
+    .argument('<run>', 'the JobRun name, as `keelson jobs` lists it')
+    .option('--kubeconfig <path>', 'kubeconfig to use (default: $KUBECONFIG, else .keelson/kubeconfig)')
+    .option('-n, --namespace <namespace>', 'namespace of the job run', defaultCiNamespace)
+    .option('-o, --out <dir>', 'download every file into DIR (kept in their paths)')
+    .action(async (name: string, opts: ClientOptions & { out?: string }) => {
+      await withClient(opts, deps, (client) =>
+        artifacts(
+          client,
+          { ...deps, isTty: process.stderr.isTTY === true },
+          { namespace: opts.namespace, name, out: opts.out },
+        ),
       );
     });
 

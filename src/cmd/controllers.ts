@@ -1,7 +1,8 @@
 /**
  * Composition root of Keelson's GitOps controllers (GitRepository, Sync), the git push webhook and
  * the metrics endpoint, over any Kubernetes API; with a forge, also CI: the JobRun runner, the
- * trigger (forge webhooks at `/hooks/ci`, periodics while leading) and the reporter. `keelson up` runs them beside its embedded
+ * trigger (forge webhooks at `/hooks/ci`, periodics while leading), the reporter, and the artifact
+ * store at `/artifacts/` where job pods upload logs. `keelson up` runs them beside its embedded
  * server; `keelson controllers --kubeconfig K` runs them against any cluster, with leader election
  * on a Lease so that of several processes only one reconciles.
  */
@@ -19,7 +20,7 @@ import { syncController } from '../controllers/sync/watches.ts';
 import { isAlreadyExists, KubeClient } from '../runtime/client.ts';
 import { Manager, type Logger } from '../runtime/controller.ts';
 import { InformerFactory } from '../runtime/informer.ts';
-import { GitRepoReader, type Forge } from '../adapters/forge/index.ts';
+import { GitRepoReader, type Forge, type GitTokenSource } from '../adapters/forge/index.ts';
 import { ciReportController } from '../controllers/ci-report/index.ts';
 import {
   ciWebhookHandler,
@@ -30,6 +31,9 @@ import {
   type HttpHandler,
 } from '../controllers/ci-trigger/index.ts';
 import { jobRunController } from '../controllers/jobrun/watches.ts';
+import { ArtifactStore, type RunArtifacts } from '../controllers/ci-artifacts/store.ts';
+import type { JobRun } from '../api/crds/ci.ts';
+import { artifactsHandler, artifactsPathPrefix } from '../controllers/ci-artifacts/http.ts';
 import { applyCrds } from '../runtime/crds.ts';
 import { Metrics, metricsHandler } from '../runtime/metrics.ts';
 
@@ -38,8 +42,12 @@ export interface ControllersOptions {
   /** Git cache and the webhook secret live here. */
   dataDir: string;
   log: Logger;
-  /** Port on 127.0.0.1 for `/hooks/git` and `/metrics` (0 picks one). */
+  /** Port for `/hooks/git`, `/hooks/ci`, `/artifacts/` and `/metrics` (0 picks one). */
   port?: number;
+  /** Address to listen on (default 127.0.0.1; job pods in a cluster must reach `/artifacts/`). */
+  address?: string;
+  /** The URL job pods upload artifacts to (default this server's own URL). */
+  artifactsUrl?: string;
   /** Elect a leader on Lease `keelson-controllers` in this namespace. */
   leaderElectionNamespace?: string;
   identity?: string;
@@ -51,8 +59,11 @@ export interface ControllersOptions {
 
 export interface CiOptions {
   forge: Forge;
-  /** The bot's token, to read in-repo job config with git. */
-  token?: string;
+  /**
+   * The bot's token, to read in-repo job config with git: a string, or a function asked before each
+   * fetch (a GitHub App's installation token expires after an hour: `() => forge.gitToken()`).
+   */
+  token?: GitTokenSource;
   /** Where JobRuns and their pods live (default `keelson-ci`). */
   namespace?: string;
   /** Clone URLs of refs without clone_uri: `<cloneBase><org>/<repo>.git`. */
@@ -66,6 +77,8 @@ export interface CiOptions {
 export interface RunningControllers {
   manager: Manager;
   url: string;
+  /** Where CI runs' logs and artifacts are kept (with CI only). */
+  artifactsDir?: string;
   webhookSecretPath: string;
   stop(): Promise<void>;
 }
@@ -112,6 +125,24 @@ export async function startControllers(options: ControllersOptions): Promise<Run
   const sources = gitRepositoryController({ client, informers, git, clock: systemClock, log });
   manager.add(sources).add(syncController({ client, informers, clock: systemClock, log }));
   const receiver = gitRepositoryPushReceiver({ controller: sources, informers, secret, log });
+  const store =
+    options.ci === undefined ? undefined : new ArtifactStore({ dir: join(options.dataDir, 'artifacts') });
+  const serveArtifacts = store === undefined ? undefined : artifactsHandler({ store, log });
+  const serveMetrics = metricsHandler(metrics);
+  const server: Server = createServer((req, res) => {
+    const path = req.url?.split('?')[0] ?? '';
+    if (path === '/hooks/git') return void receiver(req, res);
+    if (path === ciWebhookPath && ci !== undefined) return void ci.hook(req, res);
+    if (path.startsWith(artifactsPathPrefix) && serveArtifacts !== undefined)
+      return void serveArtifacts(req, res);
+    if (path === '/metrics') return void serveMetrics(req, res);
+    res.writeHead(404).end();
+  });
+  const address = options.address ?? '127.0.0.1';
+  await new Promise<void>((done) => server.listen(options.port ?? 0, address, done));
+  const host = address === '0.0.0.0' || address === '::' ? '127.0.0.1' : address;
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${(server.address() as AddressInfo).port}`;
+  const artifactsUrl = options.artifactsUrl ?? url;
   ci =
     options.ci === undefined
       ? undefined
@@ -122,22 +153,14 @@ export async function startControllers(options: ControllersOptions): Promise<Run
           log,
           secret,
           workDir: join(options.dataDir, 'ci-repos'),
+          ...(store !== undefined && { artifacts: (run: JobRun) => store.forRun(run, artifactsUrl) }),
         });
-  const serveMetrics = metricsHandler(metrics);
-  const server: Server = createServer((req, res) => {
-    const path = req.url?.split('?')[0];
-    if (path === '/hooks/git') return void receiver(req, res);
-    if (path === ciWebhookPath && ci !== undefined) return void ci.hook(req, res);
-    if (path === '/metrics') return void serveMetrics(req, res);
-    res.writeHead(404).end();
-  });
-  await new Promise<void>((done) => server.listen(options.port ?? 0, '127.0.0.1', done));
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   await manager.start();
   if (options.leaderElectionNamespace === undefined) ci?.scheduler.start();
   return {
     manager,
     url,
+    ...(store !== undefined && { artifactsDir: store.dir }),
     webhookSecretPath,
     async stop() {
       await ci?.scheduler.stop();
@@ -163,6 +186,8 @@ async function wireCi(
     log: Logger;
     secret: string;
     workDir: string;
+    /** Where decorated runs upload their logs and artifacts. */
+    artifacts?: (run: JobRun) => RunArtifacts;
   },
 ): Promise<{ hook: HttpHandler; scheduler: PeriodicScheduler }> {
   const { client, informers, manager, log } = deps;
@@ -197,6 +222,7 @@ async function wireCi(
         log,
         ...(options.cloneBase !== undefined && { cloneBase: options.cloneBase }),
         ...(options.cloneSecret !== undefined && { cloneSecret: options.cloneSecret }),
+        ...(deps.artifacts !== undefined && { artifacts: deps.artifacts }),
       }),
     )
     .add(ciReportController({ client, informers, forge: options.forge, log }));

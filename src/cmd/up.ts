@@ -15,7 +15,6 @@ import { KubeClient } from '../runtime/client.ts';
 import type { Logger } from '../runtime/controller.ts';
 import { kubeconfigFor, startApiServer, type RunningApiServer } from './apiserver.ts';
 import { installCrds, startControllers } from './controllers.ts';
-import { GithubForge } from '../adapters/forge/index.ts';
 import { ciWebhookPath } from '../controllers/ci-trigger/index.ts';
 import { createExampleFleet, fleetClusters } from './example-fleet.ts';
 
@@ -131,7 +130,8 @@ export async function up(flags: UpFlags, log: Logger, report: Reporter): Promise
     log,
     ...(flags.webhookPort !== undefined && { port: flags.webhookPort }),
     ci: {
-      forge: new GithubForge({ token: bot.token, baseUrl: forge.apiUrl }),
+      // the forge runs in this process: CI calls it directly, without an HTTP round trip
+      forge: forge.forgeFor(bot.token),
       token: bot.token,
       cloneBase: `${forge.url}/`,
       cloneSecret: ciCloneSecret,
@@ -142,7 +142,7 @@ export async function up(flags: UpFlags, log: Logger, report: Reporter): Promise
   forge.addGlobalHook({ url: `${controllers.url}${ciWebhookPath}`, secret });
   forge.addGlobalHook({ url: webhookUrl, secret });
   report.step(
-    `CRDs installed; controllers and CI running; webhooks: ${webhookUrl} (git push), ${controllers.url}${ciWebhookPath} (CI; the forge sends both; secret in ${controllers.webhookSecretPath}); metrics: ${controllers.url}/metrics`,
+    `CRDs installed; controllers and CI running; webhooks: ${webhookUrl} (git push), ${controllers.url}${ciWebhookPath} (CI; the forge sends both; secret in ${controllers.webhookSecretPath}); CI logs and artifacts: ${controllers.url}/artifacts/ (kept in ${controllers.artifactsDir ?? ''}); metrics: ${controllers.url}/metrics`,
   );
 
   const fleet = join(data, 'fleet');

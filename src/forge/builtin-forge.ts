@@ -19,6 +19,7 @@ import type {
   MergeResult,
   PullRequest,
   PullRequestState,
+  RepoPermission,
   RepoRef,
   Review,
   ReviewEvent,
@@ -339,6 +340,12 @@ export class BuiltinForge implements Forge {
   async isCollaborator(repo: RepoRef, login: string): Promise<boolean> {
     return this.#check(`check ${login} as collaborator of ${repo.owner}/${repo.name}`, async () =>
       this.#service.canWrite(await this.#repository(repo), login),
+    );
+  }
+
+  async permission(repo: RepoRef, login: string): Promise<RepoPermission> {
+    return this.#as(`read the permission of ${login} on ${repo.owner}/${repo.name}`, async () =>
+      this.#service.permission(await this.#repository(repo), login),
     );
   }
 

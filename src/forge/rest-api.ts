@@ -141,6 +141,11 @@ const routes: [string, RegExp, Handler][] = [
   ],
   [
     'GET',
+    new RegExp(`^${repoPath}/collaborators/${seg}/permission$`),
+    async (s, r) => ({ status: 200, body: await s.permissionJson(await repoOf(s, r), r.params[2]!) }),
+  ],
+  [
+    'GET',
     new RegExp(`^${repoPath}/hooks$`),
     async (s, r) => ({ status: 200, body: s.hooksJson(await repoOf(s, r)) }),
   ],

@@ -132,6 +132,24 @@ export class ForgeService {
     );
   }
 
+  /**
+   * GitHub's `permission` of a user on a repository: `admin` for site admins and the owner, `write`
+   * for whoever `canWrite`, else `read` (every repository is readable); `none` for an unknown user.
+   */
+  async permission(repo: ForgeRepository, login: string): Promise<'admin' | 'write' | 'read' | 'none'> {
+    const user = await this.store.getUser(login);
+    if (!user) return 'none';
+    if (user.app === undefined && (user.siteAdmin || repo.spec.owner === user.login)) return 'admin';
+    return (await this.canWrite(repo, user)) ? 'write' : 'read';
+  }
+
+  /** GitHub's answer to `GET /repos/{owner}/{repo}/collaborators/{username}/permission`. */
+  async permissionJson(repo: ForgeRepository, login: string): Promise<Json> {
+    const permission = await this.permission(repo, login);
+    if (permission === 'none') throw new ApiFailure(404, `user ${login} not found`);
+    return { permission, role_name: permission, user: await this.#userJson(login) };
+  }
+
   async #requireWrite(user: ForgeUserRecord, repo: ForgeRepository): Promise<void> {
     if (!(await this.canWrite(repo, user)))
       throw new ApiFailure(403, `${user.login} may not write to ${repo.spec.owner}/${repo.spec.name}`);

@@ -50,7 +50,11 @@ function prowYaml(): string {
   const wait = (file: string) => `while [ ! -e ${gate}/${file} ]; do sleep 0.1; done`;
   return [
     'presubmits:',
-    job('readme', 'always_run: true', 'test -f README.md && echo ok'),
+    job(
+      'readme',
+      'always_run: true',
+      'test -f README.md && echo ok && echo covered > "$ARTIFACTS/report.txt"',
+    ),
     job('docs', "run_if_changed: '^docs/'", 'ls docs'),
     job('flaky', 'always_run: true', 'test -f fixed.txt'),
     job('slow', "run_if_changed: '^slow/'", `test -f slow/done || { ${wait('never')}; }`),
@@ -270,6 +274,62 @@ test('a PR by the admin runs the presubmits as process pods and reports statuses
   assert.match(summary.body, /^flaky \| [0-9a-f]{7} \| .* \| `\/test flaky`$/m);
   assert.doesNotMatch(summary.body, /^readme \|/m);
   assert.match(await cli('pr', 'view', '--repo', 'admin/demo', String(pull)), /flaky/);
+});
+
+test("a finished run's log and artifacts are kept in the store: its page, `keelson artifacts`, and `keelson logs` once the pod is gone", async () => {
+  const runsOfHead = await pullRuns(pull, head);
+  const readme = runsOfHead.find((r) => r.spec.job === 'readme' && finished(r))!;
+  const flaky = runsOfHead.find((r) => r.spec.job === 'flaky' && finished(r))!;
+  const name = readme.metadata.name ?? '';
+  const url = readme.status?.url ?? '';
+  assert.match(
+    url,
+    new RegExp(
+      `^http://127\\.0\\.0\\.1:\\d+/artifacts/pr-logs/pull/admin_demo/${pull}/readme/${readme.status?.build_id}/$`,
+    ),
+  );
+
+  const listing = await cli('artifacts', name);
+  for (const file of [
+    'artifacts/report.txt',
+    'build-log.txt',
+    'finished.json',
+    'marker-file.txt',
+    'started.json',
+  ])
+    assert.match(listing, new RegExp(`^${file.replace('.', '\\.')}\\s+\\d+$`, 'm'), listing);
+  const out = join(home, 'artifacts-of-readme');
+  assert.match(await cli('artifacts', name, '--out', out), /5 files/);
+  assert.equal(readFileSync(join(out, 'artifacts', 'report.txt'), 'utf8'), 'covered\n');
+  assert.equal(readFileSync(join(out, 'build-log.txt'), 'utf8'), 'ok\n');
+  assert.equal(JSON.parse(readFileSync(join(out, 'finished.json'), 'utf8')).result, 'SUCCESS');
+  const failed = (await (await fetch(`${flaky.status?.url ?? ''}finished.json`)).json()) as {
+    passed: boolean;
+    result: string;
+  };
+  assert.deepEqual({ passed: failed.passed, result: failed.result }, { passed: false, result: 'FAILURE' });
+
+  const page = await (await fetch(url)).text();
+  assert.match(page, /SUCCESS/);
+  assert.match(page, /report\.txt/);
+  const statuses = (await admin.getCombinedStatus(repo, head)).statuses;
+  assert.equal(
+    statuses.find((st) => st.context === 'readme')?.targetUrl,
+    url,
+    "the commit status links to the run's page",
+  );
+
+  // the pod goes (as sinker would delete it); the log is read from the store
+  const podNamespace = readme.spec.namespace ?? ciNamespace;
+  await kubectl(join(data, 'kubeconfig'), [
+    '-n',
+    podNamespace,
+    'delete',
+    'pod',
+    readme.status?.pod_name ?? '',
+    '--wait=true',
+  ]);
+  assert.equal(await cli('logs', name), 'ok\n');
 });
 
 test('/retest reruns the failed job only', async () => {

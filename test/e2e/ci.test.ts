@@ -24,6 +24,7 @@ import {
   JobSource,
   needsOkToTestLabel,
   PeriodicScheduler,
+  overriddenByAnnotation,
   Trigger,
 } from '../../src/controllers/ci-trigger/index.ts';
 import { startForge, type RunningForge } from '../../src/forge/server.ts';
@@ -68,6 +69,7 @@ let forge: RunningForge;
 let bot: GithubForge;
 let alice: GithubForge;
 let mallory: GithubForge;
+let root: GithubForge;
 let aliceToken: string;
 let trigger: Trigger;
 let jobs: JobSource;
@@ -169,6 +171,10 @@ before(async () => {
   aliceToken = await forge.createUser('alice', { orgs: ['acme'] });
   alice = new GithubForge({ token: aliceToken, baseUrl: forge.apiUrl });
   mallory = new GithubForge({ token: await forge.createUser('mallory'), baseUrl: forge.apiUrl });
+  root = new GithubForge({
+    token: await forge.createUser('root', { siteAdmin: true }),
+    baseUrl: forge.apiUrl,
+  });
 
   jobs = new JobSource({
     client,
@@ -350,6 +356,113 @@ describe('ci trigger', () => {
       (r) => r.spec.refs?.pulls?.[0]?.sha === pr.head.sha && r.spec.job === 'lint',
     );
     assert.equal(lints.length, 2);
+  });
+
+  test('/skip turns the failed statuses of jobs that are not required green, and no others', async () => {
+    const head = await commitAndPush('skipping', { 'src/skipping.txt': 'skip\n' }, 'main');
+    const pr = await alice.createPullRequest(repo, { title: 'Skipping', head: 'skipping', base: 'main' });
+    await forge.webhooksIdle();
+    const runs = await pullRuns(pr.number);
+    assert.deepEqual(jobNames(runs), ['lint', 'unit']);
+    for (const r of runs) await setState(r, 'failure');
+    const statesOf = async (): Promise<Record<string, [string, string | null]>> =>
+      Object.fromEntries(
+        (await bot.getCombinedStatus(repo, head)).statuses.map((s) => [s.context, [s.state, s.description]]),
+      );
+    await eventually('failures reported', async () => {
+      const states = await statesOf();
+      return states['unit']?.[0] === 'failure' && states['lint']?.[0] === 'failure';
+    });
+
+    await mallory.createComment(repo, pr.number, '/skip');
+    await forge.webhooksIdle();
+    assert.equal((await statesOf())['lint']?.[0], 'failure', 'an untrusted commenter skips nothing');
+
+    await alice.createComment(repo, pr.number, '/skip');
+    await forge.webhooksIdle();
+    const states = await statesOf();
+    assert.deepEqual(states['lint'], ['success', 'Skipped'], 'optional: skipped');
+    assert.deepEqual(states['unit'], ['failure', 'Job failed.'], 'required: left alone');
+    assert.deepEqual(
+      states['docs'],
+      ['success', 'Skipped.'],
+      'not triggered: the trigger skipped it already',
+    );
+    assert.deepEqual(jobNames(await pullRuns(pr.number)), ['lint', 'unit'], '/skip starts nothing');
+  });
+
+  test('/override: admins only, known contexts only; a running job is aborted and cannot report over it', async () => {
+    const head = await commitAndPush('overriding', { 'src/overriding.txt': 'override\n' }, 'main');
+    const pr = await alice.createPullRequest(repo, { title: 'Overriding', head: 'overriding', base: 'main' });
+    await forge.webhooksIdle();
+    const runs = await pullRuns(pr.number);
+    const unit = runs.find((r) => r.spec.job === 'unit')!;
+    await setState(unit, 'pending');
+    await setState(
+      runs.find((r) => r.spec.job === 'lint')!,
+      'success',
+    );
+    const statusOf = async (context: string): Promise<[string, string | null] | undefined> => {
+      const status = (await bot.getCombinedStatus(repo, head)).statuses.find((s) => s.context === context);
+      return status && [status.state, status.description];
+    };
+    await eventually('unit pending, lint green', async () =>
+      (await statusOf('unit'))?.[0] === 'pending' && (await statusOf('lint'))?.[0] === 'success'
+        ? true
+        : undefined,
+    );
+    const replies = async (): Promise<string[]> =>
+      (await bot.listComments(repo, pr.number)).filter((c) => c.author === 'admin').map((c) => c.body);
+
+    await alice.createComment(repo, pr.number, '/override unit');
+    await forge.webhooksIdle();
+    assert.ok(
+      (await replies()).some((b) =>
+        b.startsWith('@alice: alice unauthorized: /override is restricted to Repo administrators.'),
+      ),
+      'a writer who is not an admin is told who may override',
+    );
+    assert.equal((await statusOf('unit'))?.[0], 'pending');
+
+    await root.createComment(repo, pr.number, '/override nope');
+    await forge.webhooksIdle();
+    const unknown = (await replies()).find((b) => b.includes('unknown contexts were given'));
+    assert.ok(unknown, 'an unknown context is answered with the contexts that exist');
+    assert.match(unknown, /^@root: /);
+    assert.match(
+      unknown,
+      /given:\n - `nope`\n\nOnly the following failed contexts were expected:\n - `unit`\n\n/,
+    );
+    assert.equal((await statusOf('unit'))?.[0], 'pending');
+
+    await root.createComment(repo, pr.number, '/override unit');
+    await forge.webhooksIdle();
+    assert.deepEqual(await statusOf('unit'), ['success', 'Overridden by root']);
+    assert.ok(
+      (await replies()).some((b) => b.startsWith('@root: Overrode contexts on behalf of root: unit')),
+    );
+    const after = await pullRuns(pr.number);
+    const aborted = after.find((r) => r.metadata.name === unit.metadata.name)!;
+    assert.equal(aborted.status?.state, 'aborted', 'the running job is aborted');
+    assert.equal(aborted.status?.prev_report_states?.['github'], 'aborted', 'and its abort is not reported');
+    const record = after.find((r) => r.metadata.annotations?.[overriddenByAnnotation] === 'root');
+    assert.ok(record, 'a JobRun records the override');
+    assert.equal(record.spec.job, 'unit');
+    assert.equal(record.spec.pod_spec, undefined, 'it never runs');
+    assert.equal(record.status?.state, 'success');
+    assert.equal(record.status?.description, 'Overridden by root');
+
+    // the runner's late word on the old run is not reported over the override
+    await setState(aborted, 'failure');
+    await eventually('the late failure seen by the reporter', async () => {
+      const found = (await pullRuns(pr.number)).find((r) => r.metadata.name === unit.metadata.name);
+      return found?.status?.prev_report_states?.['github'] === 'failure' ? true : undefined;
+    });
+    assert.deepEqual(await statusOf('unit'), ['success', 'Overridden by root']);
+    assert.ok(
+      !(await bot.listComments(repo, pr.number)).some((c) => c.body.includes('**failed**')),
+      'the overridden job is not listed as failed',
+    );
   });
 
   test('an untrusted author gets needs-ok-to-test and no runs until a member says /ok-to-test', async () => {

@@ -293,12 +293,18 @@ export function forgeContract(factory: ForgeFactory): void {
     it('answers membership and collaborator checks', async () => {
       await fx.admin.createRepository({ owner: 'acme', name: 'trust' });
       await fx.user('member', ['acme']);
-      await fx.user('stranger', []);
+      const stranger = await fx.user('stranger', []);
       assert.equal(await fx.admin.isOrgMember('acme', 'member'), true);
       assert.equal(await fx.admin.isOrgMember('acme', 'stranger'), false);
       assert.equal(await fx.admin.isOrgMember('acme', 'nobody-at-all'), false);
       assert.equal(await fx.admin.isCollaborator({ owner: 'acme', name: 'trust' }, 'member'), true);
       assert.equal(await fx.admin.isCollaborator({ owner: 'acme', name: 'trust' }, 'stranger'), false);
+      const trust = { owner: 'acme', name: 'trust' };
+      await stranger.forge.createRepository({ name: 'own' });
+      assert.equal(await fx.admin.permission({ owner: 'stranger', name: 'own' }, 'stranger'), 'admin');
+      assert.equal(await fx.admin.permission(trust, 'member'), 'write');
+      assert.equal(await fx.admin.permission(trust, 'stranger'), 'read');
+      assert.equal(await fx.admin.permission(trust, 'nobody-at-all'), 'none');
     });
 
     for (const method of ['merge', 'squash', 'rebase'] as const) {

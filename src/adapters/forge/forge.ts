@@ -111,6 +111,9 @@ export interface MergeResult {
   message: string;
 }
 
+/** GitHub's `permission` of a user on a repository (maintain reads as write, triage as read). */
+export type RepoPermission = 'admin' | 'write' | 'read' | 'none';
+
 export interface WebhookInput {
   url: string;
   secret: string;
@@ -173,6 +176,8 @@ export interface Forge {
 
   isOrgMember(org: string, login: string): Promise<boolean>;
   isCollaborator(repo: RepoRef, login: string): Promise<boolean>;
+  /** The user's permission on the repository (GitHub's `collaborators/{login}/permission`). */
+  permission(repo: RepoRef, login: string): Promise<RepoPermission>;
 
   /** Registers a webhook on a repository; resolves with its id. */
   createWebhook(repo: RepoRef, hook: WebhookInput): Promise<number>;

@@ -20,6 +20,7 @@ import type {
   ForgeUser,
   MergeResult,
   PullRequest,
+  RepoPermission,
   RepoRef,
   Review,
 } from './forge.ts';
@@ -55,9 +56,12 @@ export class GithubForge implements Forge {
   readonly #octokit: Octokit;
   /** Acting as an app installation: no `/user`, so the bot is found through `/app`. */
   readonly #asApp: boolean;
+  /** The static token, when not acting as an app. */
+  readonly #token: string | undefined;
 
   constructor(options: GithubForgeOptions) {
     this.#asApp = 'app' in options;
+    this.#token = 'token' in options ? options.token : undefined;
     if ('token' in options && options.token === '')
       throw new ForgeError('KEELSON_INVALID', 'github forge: the token is empty', 0);
     if ('app' in options && (options.app.privateKey === '' || String(options.app.appId) === ''))
@@ -96,6 +100,21 @@ export class GithubForge implements Forge {
     } catch (error) {
       if ((error as { status?: unknown }).status === 404) return false;
       throw failure(what, error);
+    }
+  }
+
+  /**
+   * A token for git over HTTP (`x-access-token:<token>`): the static token, or for an app an
+   * installation token, which expires after an hour. Call it for each git operation: @octokit/auth-app
+   * caches the installation token and fetches a new one shortly before it expires.
+   */
+  async gitToken(): Promise<string> {
+    if (this.#token !== undefined) return this.#token;
+    try {
+      const { token } = (await this.#octokit.auth({ type: 'installation' })) as { token: string };
+      return token;
+    } catch (error) {
+      throw failure('get an installation token', error);
     }
   }
 
@@ -389,6 +408,23 @@ export class GithubForge implements Forge {
     return this.#check(`check ${login} as collaborator of ${repo.owner}/${repo.name}`, () =>
       this.#octokit.repos.checkCollaborator({ owner: repo.owner, repo: repo.name, username: login }),
     );
+  }
+
+  async permission(repo: RepoRef, login: string): Promise<RepoPermission> {
+    try {
+      const data = await this.#call(`read the permission of ${login} on ${repo.owner}/${repo.name}`, () =>
+        this.#octokit.repos.getCollaboratorPermissionLevel({
+          owner: repo.owner,
+          repo: repo.name,
+          username: login,
+        }),
+      );
+      const permission = data.permission;
+      return permission === 'admin' || permission === 'write' || permission === 'read' ? permission : 'none';
+    } catch (error) {
+      if ((error as ForgeError).status === 404) return 'none';
+      throw error;
+    }
   }
 
   async createWebhook(

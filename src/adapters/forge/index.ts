@@ -29,4 +29,4 @@ export {
   type ForgeEventName,
   type ForgeWebhook,
 } from './webhooks.ts';
-export { GitRepoReader, type RepoReader } from './repo-reader.ts';
+export { GitRepoReader, type GitTokenSource, type RepoReader } from './repo-reader.ts';

@@ -3,7 +3,9 @@
  * of one commit (the in-repo `.prow.yaml` / `.prow/` of a PR head) and the paths changed between
  * two commits (a push's before..after). One bare cache per clone URL under `workDir`, fetched
  * shallowly by sha (protocol v2 lets a client ask for any commit the server has); git never runs
- * twice at once in one cache. The token reaches git only as an HTTP header in its environment.
+ * twice at once in one cache. The token reaches git only as an HTTP header in its environment, and
+ * only for fetches; a token source that is a function is asked again for each fetch, so a GitHub
+ * App's installation token (valid for an hour) is never used stale.
  */
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -25,11 +27,14 @@ export interface RepoReader {
   changedFiles(cloneUrl: string, before: string, after: string): Promise<string[]>;
 }
 
+/** A forge token, or a function resolving to the current one (e.g. `GithubForge.gitToken`). */
+export type GitTokenSource = string | (() => Promise<string>);
+
 export interface GitRepoReaderOptions {
   /** Owned by this reader: one bare cache per URL. */
   workDir: string;
-  /** A forge token, sent as HTTP Basic (`x-access-token:<token>`), as GitHub and the built-in forge take it. */
-  token?: string | undefined;
+  /** Sent as HTTP Basic (`x-access-token:<token>`), as GitHub and the built-in forge take it. */
+  token?: GitTokenSource | undefined;
   gitBinary?: string | undefined;
   /** Limit for each git command (default 60 s). */
   timeoutMs?: number | undefined;
@@ -99,7 +104,23 @@ export class GitRepoReader implements RepoReader {
       dir,
       ['-c', 'protocol.version=2', 'fetch', '--quiet', '--no-tags', '--depth=1', url, ...missing],
       url,
+      await this.#token(url),
     );
+  }
+
+  async #token(url: string): Promise<string | undefined> {
+    const source = this.#options.token;
+    if (typeof source !== 'function') return source;
+    try {
+      return await source();
+    } catch (error) {
+      throw new KeelsonError(
+        'KEELSON_UNAVAILABLE',
+        `git fetch ${url}: no token: ${(error as Error).message}`,
+        {},
+        { cause: error },
+      );
+    }
   }
 
   async #has(dir: string, sha: string): Promise<boolean> {
@@ -111,7 +132,8 @@ export class GitRepoReader implements RepoReader {
     }
   }
 
-  #git(dir: string, args: string[], url: string): Promise<string> {
+  /** Runs git in `dir`; `token`, for commands that reach the forge, goes in an HTTP header. */
+  #git(dir: string, args: string[], url: string, token?: string): Promise<string> {
     const env: Record<string, string> = {
       PATH: process.env['PATH'] ?? '/usr/bin:/bin',
       HOME: this.#options.workDir,
@@ -121,7 +143,6 @@ export class GitRepoReader implements RepoReader {
       GIT_ASKPASS: '/bin/false',
       LC_ALL: 'C',
     };
-    const token = this.#options.token;
     if (token !== undefined && token !== '') {
       const basic = Buffer.from(`x-access-token:${token}`).toString('base64');
       env['GIT_CONFIG_COUNT'] = '1';
@@ -135,7 +156,7 @@ export class GitRepoReader implements RepoReader {
         { env, timeout: this.#options.timeoutMs ?? 60_000, maxBuffer: 64 * 1024 * 1024, encoding: 'utf8' },
         (error, stdout, stderr) => {
           if (error === null) return resolve(stdout);
-          const detail = redact(String(stderr).trim(), token);
+          const detail = explain(redact(String(stderr).trim(), token), token);
           reject(
             new KeelsonError(
               'KEELSON_UNAVAILABLE',
@@ -153,6 +174,14 @@ export class GitRepoReader implements RepoReader {
 function checkSha(sha: string): void {
   if (!/^[0-9a-f]{40}([0-9a-f]{24})?$/.test(sha))
     throw new KeelsonError('KEELSON_INVALID', `not a full commit sha: ${JSON.stringify(sha)}`);
+}
+
+/** git's words for "the server wants credentials" (it could only ask a terminal), said plainly. */
+function explain(stderr: string, token: string | undefined): string {
+  const asked = /askpass|could not read Username|terminal prompts disabled/.test(stderr);
+  return asked && (token === undefined || token === '')
+    ? `the forge asks for credentials and no token was given (${stderr})`
+    : stderr;
 }
 
 function redact(text: string, token: string | undefined): string {

@@ -59,8 +59,8 @@ test('every sig-testing job file and config.yaml from kubernetes/test-infra load
   assert.deepEqual(kind.skip_branches, ['release-\\d+\\.\\d+']);
   assert.deepEqual(
     kind.decoration_config,
-    { timeout: '60m', grace_period: '15m' },
-    'job settings over plank defaults',
+    { pod_pending_timeout: '15m', pod_unscheduled_timeout: '5m', timeout: '60m', grace_period: '15m' },
+    "job settings over plank's defaults (its entries, and under them its own pod timeouts)",
   );
   assert.equal(kind.source.file, 'config/jobs/kubernetes/sig-testing/kubernetes-kind-presubmits.yaml');
   assert.equal(kind.source.line, 6);
@@ -68,7 +68,7 @@ test('every sig-testing job file and config.yaml from kubernetes/test-infra load
   const typecheck = presubmits.find((j) => j.name === 'pull-kubernetes-typecheck');
   assert.deepEqual(
     typecheck?.decoration_config,
-    { timeout: '2h', grace_period: '15m' },
+    { pod_pending_timeout: '15m', pod_unscheduled_timeout: '5m', timeout: '2h', grace_period: '15m' },
     'plank default decoration',
   );
 });
@@ -138,7 +138,7 @@ periodics:
     "jobs.yaml:5:3: job nightly: periodics[0].colour: unknown field: Prow's periodic has no such field; ignored",
     'jobs.yaml:6:3: job nightly: periodics[0].retry: not supported: failed periodics are not retried; they run at the next schedule',
     'jobs.yaml:7:3: job nightly: periodics[0].error_on_eviction: not supported: an evicted job pod is replaced',
-    'jobs.yaml:8:36: job nightly: periodics[0].decoration_config.gcs_configuration: not supported: Keelson decorates pods itself (clone, timeout, logs and artifacts kept by the node)',
+    "jobs.yaml:8:36: job nightly: periodics[0].decoration_config.gcs_configuration: not supported: Keelson decorates pods itself (clone, entrypoint, and a sidecar uploading logs and artifacts to Keelson's artifact store)",
   ]);
   assert.deepEqual(config.periodics[0]?.decoration_config, { timeout: '1h' });
 });

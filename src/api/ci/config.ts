@@ -275,12 +275,20 @@ function readInRepoSettings(reader: Reader, raw: unknown): InRepoConfigSettings 
   return settings;
 }
 
+const plankTimeouts = new Set(['pod_pending_timeout', 'pod_running_timeout', 'pod_unscheduled_timeout']);
+
 function readPlankDefaults(reader: Reader, raw: unknown): DefaultDecorationEntry[] {
   const out: DefaultDecorationEntry[] = [];
   if (!isRecord(raw)) return out;
-  for (const key of Object.keys(raw))
-    if (key !== 'default_decoration_config_entries')
+  // plank's own pod timeouts are the defaults under every entry, as in Prow
+  const timeouts: Record<string, unknown> = {};
+  for (const key of Object.keys(raw)) {
+    if (plankTimeouts.has(key)) timeouts[key] = raw[key];
+    else if (key !== 'default_decoration_config_entries')
       reader.warn(childPath('plank', key), 'not read: Keelson runs jobs with its own controller, not plank');
+  }
+  if (Object.keys(timeouts).length > 0)
+    out.push({ config: readDecoration(reader, timeouts, 'plank', undefined) });
   const entries = raw['default_decoration_config_entries'];
   if (!Array.isArray(entries)) return out;
   entries.forEach((entry, i) => {

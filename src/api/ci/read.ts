@@ -107,9 +107,23 @@ const decorationRules: Record<string, Support> = {
   timeout: true,
   grace_period: true,
   skip_cloning: true,
+  pod_pending_timeout: true,
+  pod_running_timeout: true,
+  pod_unscheduled_timeout: true,
+  utility_images:
+    "not used: Keelson's clone and upload containers run its own scripts (git, tar, curl), not Prow's binaries",
 };
 const decorationUnsupported =
-  'not supported: Keelson decorates pods itself (clone, timeout, logs and artifacts kept by the node)';
+  "not supported: Keelson decorates pods itself (clone, entrypoint, and a sidecar uploading logs and artifacts to Keelson's artifact store)";
+
+/** DecorationConfig's duration fields, as Go durations. */
+export const decorationDurations = [
+  'timeout',
+  'grace_period',
+  'pod_pending_timeout',
+  'pod_running_timeout',
+  'pod_unscheduled_timeout',
+] as const;
 
 const slackRules: Record<string, Support> = {
   channel: true,
@@ -268,7 +282,7 @@ function readDecoration(
 ): DecorationConfig {
   const kept = checkSubfields(reader, raw, path, decorationRules, decorationUnsupported, job);
   const out: DecorationConfig = {};
-  for (const key of ['timeout', 'grace_period'] as const) {
+  for (const key of decorationDurations) {
     const value = kept[key];
     if (value === undefined || value === null) continue;
     if (typeof value !== 'string')

@@ -46,13 +46,20 @@ export interface Refs {
   clone_depth?: number;
 }
 
-/** Prow's `DecorationConfig`: Keelson honours `timeout`, `grace_period` and `skip_cloning`. */
+/**
+ * Prow's `DecorationConfig`: Keelson honours `timeout`, `grace_period`, `skip_cloning` and the pod
+ * timeouts.
+ */
 export interface DecorationConfig {
-  /** A Go duration: the job gets SIGINT after it. */
+  /** A Go duration: the job gets SIGTERM after it. */
   timeout?: string;
-  /** A Go duration: SIGKILL this long after SIGINT. */
+  /** A Go duration: SIGKILL this long after SIGTERM. */
   grace_period?: string;
   skip_cloning?: boolean;
+  /** Go durations: how long a pod may stay Pending (scheduled), unscheduled, and Running. */
+  pod_pending_timeout?: string;
+  pod_unscheduled_timeout?: string;
+  pod_running_timeout?: string;
   [field: string]: unknown;
 }
 

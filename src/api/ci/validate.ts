@@ -6,6 +6,7 @@
 import { parseDuration } from '../../base/duration.ts';
 import { cronScheduleError } from '../validation/cron.ts';
 import type { ConfigIssue } from './errors.ts';
+import { decorationDurations } from './read.ts';
 import { compileGoRegexp } from './regexp.ts';
 import { branchesIntersect } from './select.ts';
 import type { Job, JobBase, JobType, Periodic, Postsubmit, Presubmit } from './types.ts';
@@ -166,7 +167,7 @@ function validateBase(job: Job, placer: Placer, out: ConfigIssue[]): void {
     if (keyError !== undefined)
       out.push(placer.at(job, 'annotations', `invalid annotation key ${JSON.stringify(key)}: ${keyError}`));
   }
-  for (const key of ['timeout', 'grace_period'] as const) {
+  for (const key of decorationDurations) {
     const value = job.decoration_config?.[key];
     if (value !== undefined && parseDuration(value) === undefined)
       out.push(

@@ -4,6 +4,7 @@ export {
   githubReporter,
   slackReporter,
   type CiReportDeps,
+  type CiReportReconcilerDeps,
   type SlackReporterOptions,
 } from './reconciler.ts';
 export { ciReportController, type CiReportControllerDeps } from './watches.ts';

@@ -4,9 +4,14 @@
  * records the state it reported, so no state is reported twice however often the run is seen.
  *
  * - `github`: a commit status per context on the tested commit (the PR head, or the pushed sha),
- *   unless the run says `report: false` (a job's `skip_report`); when a presubmit ends, the PR's
- *   one summary comment (Prow's failure table with rerun commands) is created, edited in place, or
- *   turned into "all tests passed".
+ *   unless the run says `report: false` (a job's `skip_report`) or a newer run of the same context
+ *   on the same commit exists (it reports instead: a `/retest`, or an `/override`, whose status a
+ *   late report of the older run must not overwrite); when a presubmit ends, the PR's one summary
+ *   comment (Prow's failure table with rerun commands) is created, edited in place, or deleted.
+ *
+ * Runs are read from the JobRun informer's cache, never fetched: the summary comment finds a PR's
+ * runs through the `pullIndex` index. What this reconciler reported is remembered until the cache
+ * shows its own `prev_report_states` write, so a stale cache never reports a state twice.
  * - `slack`: a Slack-format JSON `{ channel, text }` POSTed to a configured URL when the state is
  *   in `reporter_config.slack.job_states_to_report` (the job's, else the configured default).
  */
@@ -14,7 +19,6 @@ import {
   commitStatusFor,
   isFinalJobState,
   isReportComment,
-  jobRunLabels,
   optionalAnnotation,
   reportCommentBody,
   slackMessageText,
@@ -26,12 +30,34 @@ import { ciGroup, type JobRun } from '../../api/crds/ci.ts';
 import type { Forge, RepoRef } from '../../adapters/forge/forge.ts';
 import { KeelsonError } from '../../base/errors.ts';
 import type { KubeClient } from '../../runtime/client.ts';
-import type { Logger, Reconciler, Request, Result } from '../../runtime/controller.ts';
+import {
+  requestKey,
+  type Logger,
+  type Reconciler,
+  type Request,
+  type Result,
+} from '../../runtime/controller.ts';
 import type { EventSink } from '../../runtime/events.ts';
+import type { Informer } from '../../runtime/informer.ts';
 
 export const jobRunApiVersion = `${ciGroup}/v1`;
 export const githubReporter = 'github';
 export const slackReporter = 'slack';
+
+/** Index of the JobRun informer: presubmit runs by `namespace/org/repo#number`. */
+export const pullIndex = 'ci-report.pull';
+
+/** The `pullIndex` values of a run: one for a presubmit of a pull request, else none. */
+export function pullIndexKeys(run: JobRun): string[] {
+  const refs = run.spec.refs;
+  const pull = refs?.pulls?.[0];
+  if (run.spec.type !== 'presubmit' || refs === undefined || pull === undefined) return [];
+  return [pullKey(run.metadata.namespace, refs.org, refs.repo, pull.number)];
+}
+
+function pullKey(namespace: string | undefined, org: string, repo: string, number: number): string {
+  return `${namespace ?? ''}/${org}/${repo}#${number}`;
+}
 
 export interface SlackReporterOptions {
   /** Where Slack-format messages are POSTed (an incoming-webhook URL). */
@@ -55,14 +81,22 @@ export interface CiReportDeps {
   fetch?: typeof fetch | undefined;
 }
 
+export interface CiReportReconcilerDeps extends CiReportDeps {
+  /** The JobRun informer; the reconciler adds `pullIndex` to it. */
+  runs: Informer<JobRun>;
+}
+
 export class CiReportReconciler implements Reconciler {
-  readonly #deps: CiReportDeps;
-  /** One summary-comment update per pull request at a time. */
-  readonly #commentLocks = new Map<string, Promise<unknown>>();
+  readonly #deps: CiReportReconcilerDeps;
+  /** One status report and summary-comment update per pull request at a time. */
+  readonly #pullLocks = new Map<string, Promise<unknown>>();
+  /** By run key: the states last recorded in `prev_report_states`, until the cache shows them. */
+  readonly #recorded = new Map<string, Record<string, JobState>>();
   #botLogin: Promise<string> | undefined;
 
-  constructor(deps: CiReportDeps) {
+  constructor(deps: CiReportReconcilerDeps) {
     this.#deps = deps;
+    deps.runs.addIndex(pullIndex, pullIndexKeys);
   }
 
   async reconcile(request: Request): Promise<Result> {
@@ -72,10 +106,12 @@ export class CiReportReconciler implements Reconciler {
       name: request.name,
       namespace: request.namespace,
     };
-    const run = await this.#deps.client.tryGet<JobRun>(ref);
+    const key = requestKey(request);
+    const run = this.#deps.runs.get(key);
     const state = run?.status?.state;
+    if (run === undefined) this.#recorded.delete(key);
     if (run === undefined || state === undefined) return {};
-    const previous = run.status?.prev_report_states ?? {};
+    const previous = this.#previousReports(key, run);
     const reported: Record<string, JobState> = {};
     if (previous[githubReporter] !== state && this.#githubShouldReport(run)) {
       await this.#reportGithub(run, state);
@@ -87,6 +123,7 @@ export class CiReportReconciler implements Reconciler {
     }
     if (Object.keys(reported).length > 0) {
       await this.#deps.client.patchStatus(ref, { prev_report_states: reported });
+      this.#recorded.set(key, { ...previous, ...reported });
       this.#deps.log('job run reported', {
         run: `${request.namespace ?? ''}/${request.name}`,
         state,
@@ -94,6 +131,18 @@ export class CiReportReconciler implements Reconciler {
       });
     }
     return {};
+  }
+
+  /** `prev_report_states` as cached, or as this reconciler last wrote it while the cache lags. */
+  #previousReports(key: string, run: JobRun): Record<string, JobState> {
+    const cached = run.status?.prev_report_states ?? {};
+    const recorded = this.#recorded.get(key);
+    if (recorded === undefined) return cached;
+    if (Object.entries(recorded).every(([reporter, state]) => cached[reporter] === state)) {
+      this.#recorded.delete(key);
+      return cached;
+    }
+    return { ...cached, ...recorded };
   }
 
   #githubShouldReport(run: JobRun): boolean {
@@ -121,18 +170,26 @@ export class CiReportReconciler implements Reconciler {
     const pull = refs.pulls?.[0];
     const sha = pull?.sha ?? refs.base_sha;
     if (sha === undefined || sha === '') return;
+    if (run.spec.type !== 'presubmit' || pull === undefined) return this.#createStatus(run, state, sha);
+    const key = pullKey(run.metadata.namespace, refs.org, refs.repo, pull.number);
+    // one PR at a time, and the cache read inside: a newer run is reported after this one
+    await this.#serialised(key, async () => {
+      const runs = this.#deps.runs.byIndex(pullIndex, key);
+      if (!runs.some((other) => supersedes(other, run))) await this.#createStatus(run, state, sha);
+      if (isFinalJobState(state)) await this.#updateSummaryComment(repo, pull.number, pull.author, runs);
+    });
+  }
+
+  async #createStatus(run: JobRun, state: JobState, sha: string): Promise<void> {
+    const refs = run.spec.refs!;
     const status = commitStatusFor(state, run.status?.description);
     const url = this.#urlOf(run);
-    await this.#deps.forge.createStatus(repo, sha, {
+    await this.#deps.forge.createStatus({ owner: refs.org, name: refs.repo }, sha, {
       state: status.state,
-      context: run.spec.context ?? run.spec.job,
+      context: contextOf(run),
       description: status.description,
       ...(url === undefined ? {} : { targetUrl: url }),
     });
-    if (run.spec.type === 'presubmit' && pull !== undefined && isFinalJobState(state))
-      await this.#serialised(`${refs.org}/${refs.repo}#${pull.number}`, () =>
-        this.#updateSummaryComment(repo, pull.number, pull.author, run.metadata.namespace),
-      );
   }
 
   /** The PR's summary comment, from the newest finished run of each job (aborted runs do not count). */
@@ -140,20 +197,10 @@ export class CiReportReconciler implements Reconciler {
     repo: RepoRef,
     number: number,
     author: string,
-    namespace?: string,
+    runs: readonly JobRun[],
   ): Promise<void> {
-    const selector = [
-      `${jobRunLabels.type}=presubmit`,
-      `${jobRunLabels.org}=${repo.owner}`,
-      `${jobRunLabels.repo}=${repo.name}`,
-      `${jobRunLabels.pull}=${number}`,
-    ].join(',');
-    const runs = await this.#deps.client.list<JobRun>(jobRunApiVersion, 'JobRun', {
-      ...(namespace === undefined ? {} : { namespace }),
-      labelSelector: selector,
-    });
     const newest = new Map<string, JobRun>();
-    for (const run of runs.items) {
+    for (const run of runs) {
       const state = run.status?.state;
       if (run.spec.report === false || !isFinalJobState(state) || state === 'aborted') continue;
       const known = newest.get(run.spec.job);
@@ -208,13 +255,13 @@ export class CiReportReconciler implements Reconciler {
   }
 
   async #serialised(key: string, work: () => Promise<void>): Promise<void> {
-    const previous = this.#commentLocks.get(key) ?? Promise.resolve();
+    const previous = this.#pullLocks.get(key) ?? Promise.resolve();
     const next = previous.catch(() => {}).then(work);
-    this.#commentLocks.set(key, next);
+    this.#pullLocks.set(key, next);
     try {
       await next;
     } finally {
-      if (this.#commentLocks.get(key) === next) this.#commentLocks.delete(key);
+      if (this.#pullLocks.get(key) === next) this.#pullLocks.delete(key);
     }
   }
 
@@ -227,6 +274,21 @@ export class CiReportReconciler implements Reconciler {
 
 function withUrl(url: string | undefined): { url?: string } {
   return url === undefined ? {} : { url };
+}
+
+function contextOf(run: JobRun): string {
+  return run.spec.context ?? run.spec.job;
+}
+
+/** Whether `other` is a newer run of `run`'s context on the same commit (then it reports, not `run`). */
+function supersedes(other: JobRun, run: JobRun): boolean {
+  return (
+    other.metadata.uid !== run.metadata.uid &&
+    other.spec.report !== false &&
+    contextOf(other) === contextOf(run) &&
+    other.spec.refs?.pulls?.[0]?.sha === run.spec.refs?.pulls?.[0]?.sha &&
+    newer(other, run)
+  );
 }
 
 /**

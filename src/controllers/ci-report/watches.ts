@@ -22,7 +22,7 @@ export function ciReportController(deps: CiReportControllerDeps): Controller {
   const jobRuns = deps.informers.for<JobRun>(jobRunApiVersion, 'JobRun');
   return new Controller({
     name: 'ci-report',
-    reconciler: new CiReportReconciler(deps),
+    reconciler: new CiReportReconciler({ ...deps, runs: jobRuns }),
     workers: deps.workers ?? 4,
     backoff: deps.backoff ?? { base: 1000, max: 5 * 60_000 },
     log: deps.log,

@@ -7,6 +7,7 @@ export {
   jobRunApiVersion,
   needsOkToTestLabel,
   okToTestLabel,
+  overriddenByAnnotation,
   Trigger,
   type TriggerDeps,
 } from './trigger.ts';

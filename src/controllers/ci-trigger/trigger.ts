@@ -1,7 +1,8 @@
 /**
  * Prow's trigger plugin: forge events become JobRuns. A pull request opened, reopened or pushed to
  * starts its matching presubmits; a push to a branch starts the matching postsubmits; `/test NAME`,
- * `/test all`, `/retest` and `/ok-to-test` comments start what they name. Trust is Prow's: a PR runs
+ * `/test all`, `/retest` and `/ok-to-test` comments start what they name; `/skip` and `/override`
+ * turn statuses green (Prow's skip and override plugins; see commands.ts). Trust is Prow's: a PR runs
  * by itself when its author is a collaborator of the repository, a member of the trusted org (the
  * repository's org unless set) or listed as trusted, or when it carries `ok-to-test`; otherwise it gets `needs-ok-to-test` and runs
  * nothing until a trusted member comments `/ok-to-test`.
@@ -26,12 +27,24 @@ import {
   type Refs,
 } from '../../api/ci/index.ts';
 import { ciGroup, type JobRun } from '../../api/crds/ci.ts';
-import type { Forge, RepoRef } from '../../adapters/forge/forge.ts';
+import type { Forge, PullRequest, RepoRef } from '../../adapters/forge/forge.ts';
 import type { Clock } from '../../base/clock.ts';
 import { rfc3339 } from '../../base/time.ts';
-import type { KubeClient } from '../../runtime/client.ts';
+import { isConflict, isNotFound, type KubeClient } from '../../runtime/client.ts';
 import type { Logger } from '../../runtime/controller.ts';
 import type { EventSink } from '../../runtime/events.ts';
+import {
+  formatResponse,
+  isSkip,
+  overriddenDescription,
+  overrideDoneMessage,
+  overrideMissingMessage,
+  overridePlan,
+  overrideUnauthorizedMessage,
+  overrideUnknownMessage,
+  parseOverride,
+  skippedBySkip,
+} from './commands.ts';
 import type { JobSource } from './jobs.ts';
 
 export const jobRunApiVersion = `${ciGroup}/v1`;
@@ -39,6 +52,10 @@ export const needsOkToTestLabel = 'needs-ok-to-test';
 export const okToTestLabel = 'ok-to-test';
 /** The commit status context that reports whether the in-repo job config loads. */
 export const inRepoConfigContext = 'keelson/in-repo-config';
+/** Annotation of the JobRun an `/override` creates: who overrode (Prow creates such a ProwJob too). */
+export const overriddenByAnnotation = 'ci.keelson.dev/overridden-by';
+/** The CI reporter's name for its GitHub reporter, in `prev_report_states`. */
+const githubReporter = 'github';
 
 const zeroSha = /^0+$/;
 const commandLine = /^\/(test|retest|retest-required|ok-to-test)(\s|$)/m;
@@ -121,46 +138,40 @@ export class Trigger {
   async issueComment(event: IssueCommentEvent): Promise<Triggered> {
     if (event.action !== 'created' || event.issue.pull_request === undefined) return [];
     const body = event.comment.body;
-    if (!commandLine.test(body)) return [];
+    const triggers = commandLine.test(body);
+    const skip = isSkip(body);
+    const override = parseOverride(body);
+    if (!triggers && !skip && override === undefined) return [];
     const commenter = event.comment.user.login;
     if (commenter === (await this.#bot())) return [];
     const repo = repoOf(event.repository);
     const number = event.issue.number;
+    // Prow's override plugin checks its own permission (repository admins), not trust
+    if (override !== undefined && event.issue.state === 'open') await this.#override(event, override);
+    if (!triggers && !skip) return [];
     if (!(await this.#trustedUser(repo, commenter))) {
       this.#deps.log('comment by an untrusted user ignored', { repo: fullName(repo), number, commenter });
       return [];
     }
     const pr = await this.#deps.forge.getPullRequest(repo, number);
     if (pr.state !== 'open') return [];
-    const okToTest = isOkToTest(body);
-    if (okToTest) {
+    let start = triggers;
+    if (isOkToTest(body)) {
       if (pr.labels.includes(needsOkToTestLabel))
         await this.#deps.forge.removeLabel(repo, number, needsOkToTestLabel);
       if (!(await this.#trustedUser(repo, pr.author)) && !pr.labels.includes(okToTestLabel))
         await this.#deps.forge.addLabels(repo, number, [okToTestLabel]);
-    } else if (!(await this.#trustedPull(repo, pr.author, pr.labels))) {
+    } else if (triggers && !(await this.#trustedPull(repo, pr.author, pr.labels))) {
       await this.#deps.forge.createComment(
         repo,
         number,
         `@${commenter}: Cannot trigger testing until a trusted user reviews the PR and leaves an \`/ok-to-test\` message.`,
       );
-      return [];
+      if (!skip) return [];
+      start = false;
     }
-    const pull = {
-      sha: pr.head.sha,
-      cloneUrl: event.repository.clone_url,
-      refs: refsOf(event.repository, {
-        baseRef: pr.base.ref,
-        baseSha: pr.base.sha,
-        number,
-        author: pr.author,
-        sha: pr.head.sha,
-        title: pr.title,
-        headRef: pr.head.ref,
-        link: pr.htmlUrl,
-      }),
-    };
-    const jobs = await this.#presubmitsAt(repo, pull);
+    const pull = pullOfComment(event.repository, pr);
+    const jobs = start ? await this.#presubmitsAt(repo, pull) : await this.#presubmitsQuietly(repo, pull);
     if (jobs === undefined) return [];
     const changedFiles = await this.#changedFiles(repo, number);
     const contexts = await this.#contextsAt(repo, number, pr.head.sha);
@@ -172,7 +183,75 @@ export class Trigger {
       failedRequiredContexts: contexts.failedRequired,
       allContexts: contexts.all,
     });
-    return this.#startAll(selected, pull.refs);
+    const created = start ? await this.#startAll(selected, pull.refs) : [];
+    if (skip) await this.#skip(repo, pr.head.sha, jobs, selected);
+    return created;
+  }
+
+  /** Prow's `/skip`: see `skippedBySkip`. Nothing when the combined status is already success. */
+  async #skip(
+    repo: RepoRef,
+    sha: string,
+    jobs: readonly Presubmit[],
+    started: readonly Presubmit[],
+  ): Promise<void> {
+    const combined = await this.#deps.forge.getCombinedStatus(repo, sha);
+    if (combined.state === 'success') return;
+    for (const job of skippedBySkip(jobs, combined.statuses, started))
+      await this.#deps.forge.createStatus(repo, sha, {
+        state: 'success',
+        context: job.context,
+        description: 'Skipped',
+      });
+  }
+
+  /**
+   * Prow's `/override`: a repository admin turns failed or pending statuses of the PR head green
+   * ("Overridden by LOGIN"). For a context a presubmit reports, its unfinished runs on the PR are
+   * aborted (marked reported, so their abort never reaches the forge) and a finished `success`
+   * JobRun records the override, which the reporter reports and counts in the summary comment.
+   */
+  async #override(
+    event: IssueCommentEvent,
+    request: { contexts: string[]; missing: boolean },
+  ): Promise<void> {
+    const repo = repoOf(event.repository);
+    const number = event.issue.number;
+    const user = event.comment.user.login;
+    const comment = { body: event.comment.body, url: event.comment.html_url };
+    const reply = async (message: string): Promise<void> => {
+      await this.#deps.forge.createComment(repo, number, formatResponse(user, message, comment));
+    };
+    if (request.missing) return reply(overrideMissingMessage());
+    if (!(await this.#isAdmin(repo, user))) return reply(overrideUnauthorizedMessage(user));
+    const pr = await this.#deps.forge.getPullRequest(repo, number);
+    const sha = pr.head.sha;
+    const pull = pullOfComment(event.repository, pr);
+    const combined = await this.#deps.forge.getCombinedStatus(repo, sha);
+    const plan = overridePlan(
+      combined.statuses,
+      (await this.#presubmitsQuietly(repo, pull)) ?? [],
+      request.contexts,
+    );
+    if (plan.unknown.length > 0) return reply(overrideUnknownMessage(plan));
+    const description = overriddenDescription(user);
+    const done: string[] = [];
+    for (const { status, job } of plan.targets) {
+      if (job !== undefined) {
+        await this.#abortPull(repo, number, (run) => run.spec.job === job.name, `Aborted: ${description}.`, {
+          reported: true,
+        });
+        await this.#recordOverride(job, pull.refs, user, comment.url);
+      }
+      await this.#deps.forge.createStatus(repo, sha, {
+        state: 'success',
+        context: status.context,
+        description,
+        ...(status.targetUrl ? { targetUrl: status.targetUrl } : {}),
+      });
+      done.push(status.context);
+    }
+    if (done.length > 0) await reply(overrideDoneMessage(user, done));
   }
 
   async push(event: PushEvent): Promise<Triggered> {
@@ -206,7 +285,46 @@ export class Trigger {
 
   /** Creates one JobRun of `job` in state `triggered`; resolves with its name. */
   async start(job: Job, refs?: Refs, type: JobType = job.type): Promise<string> {
-    const spec = jobRunSpecFor(job, refs, type);
+    // milliseconds: runs of one job started within a second (a quick /retest) must still order
+    const startTime = new Date(this.#deps.clock.now()).toISOString();
+    const name = await this.#createRun(
+      job,
+      jobRunSpecFor(job, refs, type),
+      {},
+      { state: 'triggered', startTime },
+    );
+    this.#deps.log('job triggered', { job: job.name, type, run: name });
+    return name;
+  }
+
+  /**
+   * Prow's override ProwJob: a finished `success` run of `job` that never runs (it has no pod spec),
+   * so the newest run of the job on the PR is the override and no older run reports over it.
+   */
+  async #recordOverride(job: Presubmit, refs: Refs, user: string, url: string): Promise<void> {
+    const { pod_spec: _, ...spec } = jobRunSpecFor(job, refs, 'presubmit');
+    const now = this.#deps.clock.now();
+    const name = await this.#createRun(
+      job,
+      spec,
+      { [overriddenByAnnotation]: user },
+      {
+        state: 'success',
+        startTime: new Date(now).toISOString(),
+        completionTime: rfc3339(now),
+        description: overriddenDescription(user),
+        url,
+      },
+    );
+    this.#deps.log('job overridden', { job: job.name, run: name, user });
+  }
+
+  async #createRun(
+    job: Job,
+    spec: JobRun['spec'],
+    annotations: Record<string, string>,
+    status: NonNullable<JobRun['status']>,
+  ): Promise<string> {
     const created = await this.#deps.client.create<JobRun>({
       apiVersion: jobRunApiVersion,
       kind: 'JobRun',
@@ -221,6 +339,7 @@ export class Trigger {
         annotations: {
           [jobRunLabels.job]: job.name,
           ...(job.type === 'presubmit' ? { [optionalAnnotation]: String(!contextRequired(job)) } : {}),
+          ...annotations,
         },
       },
       spec,
@@ -228,11 +347,10 @@ export class Trigger {
     const name = created.metadata.name ?? '';
     await this.#deps.client.patchStatus(
       { apiVersion: jobRunApiVersion, kind: 'JobRun', namespace: this.#deps.namespace, name },
-      // milliseconds: runs of one job started within a second (a quick /retest) must still order
-      { state: 'triggered', startTime: new Date(this.#deps.clock.now()).toISOString() },
+      status,
     );
-    this.#deps.events?.event(created, 'Normal', 'Triggered', `job ${job.name} triggered`);
-    this.#deps.log('job triggered', { job: job.name, type: spec.type, run: name });
+    const reason = status.state === 'triggered' ? 'Triggered' : 'Overridden';
+    this.#deps.events?.event(created, 'Normal', reason, `job ${job.name} ${reason.toLowerCase()}`);
     return name;
   }
 
@@ -272,6 +390,15 @@ export class Trigger {
         description: 'In-repo job config loaded.',
       });
     return loaded.presubmits;
+  }
+
+  /** The presubmits at the PR head, or undefined when the in-repo config is invalid; reports nothing. */
+  async #presubmitsQuietly(
+    repo: RepoRef,
+    pull: { sha: string; cloneUrl: string },
+  ): Promise<Presubmit[] | undefined> {
+    const loaded = await this.#deps.jobs.forRepo(repo.owner, repo.name, pull.cloneUrl, pull.sha);
+    return loaded.ok ? loaded.presubmits : undefined;
   }
 
   async #reportInvalidConfig(
@@ -357,25 +484,53 @@ export class Trigger {
     return list.items;
   }
 
-  /** Marks the unfinished presubmit runs of a PR that `which` picks as aborted. */
+  /**
+   * Marks the unfinished presubmit runs of a PR that `which` picks as aborted. `reported`: also as
+   * reported to the forge, as Prow's TerminateOlderJobs does, and only if the run has not changed
+   * since it was read (a run that finished meanwhile keeps its state).
+   */
   async #abortPull(
     repo: RepoRef,
     number: number,
     which: (run: JobRun) => boolean,
     description: string,
+    options: { reported?: boolean } = {},
   ): Promise<void> {
     for (const run of await this.#pullRuns(repo, number)) {
       if (isFinalJobState(run.status?.state) || !which(run)) continue;
-      await this.#deps.client.patchStatus(
-        {
-          apiVersion: jobRunApiVersion,
-          kind: 'JobRun',
-          namespace: this.#deps.namespace,
-          name: run.metadata.name ?? '',
-        },
-        { state: 'aborted', description, completionTime: rfc3339(this.#deps.clock.now()) },
-      );
+      const ref = {
+        apiVersion: jobRunApiVersion,
+        kind: 'JobRun',
+        namespace: this.#deps.namespace,
+        name: run.metadata.name ?? '',
+      };
+      const status = { state: 'aborted', description, completionTime: rfc3339(this.#deps.clock.now()) };
+      if (options.reported !== true) await this.#deps.client.patchStatus(ref, status);
+      else {
+        const reported = { ...status, prev_report_states: { [githubReporter]: 'aborted' } };
+        const patch = { metadata: { resourceVersion: run.metadata.resourceVersion }, status: reported };
+        try {
+          await this.#deps.client.patch(ref, patch, 'merge', { subresource: 'status' });
+        } catch (error) {
+          if (isConflict(error) || isNotFound(error)) continue;
+          throw error;
+        }
+      }
       this.#deps.events?.event(run, 'Normal', 'Aborted', description);
+    }
+  }
+
+  /** Prow's override check: the user's permission on the repository is admin; unknown is no. */
+  async #isAdmin(repo: RepoRef, login: string): Promise<boolean> {
+    try {
+      return (await this.#deps.forge.permission(repo, login)) === 'admin';
+    } catch (error) {
+      this.#deps.log('cannot tell whether the user is an admin', {
+        repo: fullName(repo),
+        login,
+        error: String(error),
+      });
+      return false;
     }
   }
 
@@ -458,9 +613,12 @@ function refsOf(
   };
 }
 
-function pullOf(
+function pullOfComment(
   repository: PayloadRepository,
-  pr: PullRequestEvent['pull_request'],
+  pr: Pick<PullRequest, 'number' | 'title' | 'author' | 'htmlUrl'> & {
+    head: Pick<PullRequest['head'], 'sha' | 'ref'>;
+    base: Pick<PullRequest['base'], 'sha' | 'ref'>;
+  },
 ): { sha: string; cloneUrl: string; refs: Refs } {
   return {
     sha: pr.head.sha,
@@ -469,11 +627,26 @@ function pullOf(
       baseRef: pr.base.ref,
       baseSha: pr.base.sha,
       number: pr.number,
-      author: pr.user.login,
+      author: pr.author,
       sha: pr.head.sha,
       title: pr.title,
       headRef: pr.head.ref,
-      link: pr.html_url,
+      link: pr.htmlUrl,
     }),
   };
+}
+
+/** A webhook's pull request (GitHub's payload shape) as the forge's. */
+function pullOf(
+  repository: PayloadRepository,
+  pr: PullRequestEvent['pull_request'],
+): { sha: string; cloneUrl: string; refs: Refs } {
+  return pullOfComment(repository, {
+    number: pr.number,
+    title: pr.title,
+    author: pr.user.login,
+    htmlUrl: pr.html_url,
+    head: { sha: pr.head.sha, ref: pr.head.ref },
+    base: { sha: pr.base.sha, ref: pr.base.ref },
+  });
 }

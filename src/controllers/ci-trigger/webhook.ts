@@ -3,11 +3,12 @@
  * the built-in forge's), checked with `X-Hub-Signature-256` before anything is read from the body.
  * The composition root mounts it at `ciWebhookPath`.
  */
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage } from 'node:http';
 import { isKeelsonError } from '../../base/errors.ts';
 import { verifyWebhook, WebhookError, type ForgeWebhook } from '../../adapters/forge/webhooks.ts';
 import type { Logger } from '../../runtime/controller.ts';
 import type { Trigger } from './trigger.ts';
+import { replyJson, type HttpHandler } from '../../runtime/http.ts';
 
 /** Where the composition root is expected to mount the handler (POST). */
 export const ciWebhookPath = '/hooks/ci';
@@ -15,7 +16,7 @@ export const ciWebhookPath = '/hooks/ci';
 /** GitHub's own cap on a webhook payload. */
 const maxBodyBytes = 25 * 1024 * 1024;
 
-export type HttpHandler = (request: IncomingMessage, response: ServerResponse) => void;
+export type { HttpHandler } from '../../runtime/http.ts';
 
 /**
  * Answers 405 for anything but POST; 401 when the signature is missing or wrong (nothing is
@@ -27,12 +28,12 @@ export function ciWebhookHandler(deps: { trigger: Trigger; secret: string; log: 
   if (deps.secret === '') throw new Error('ci webhook: the secret must not be empty');
   return function handleCiWebhook(request, response) {
     if (request.method !== 'POST') {
-      reply(response, 405, { message: 'only POST is accepted' }, { Allow: 'POST' });
+      replyJson(response, 405, { message: 'only POST is accepted' }, { Allow: 'POST' });
       return;
     }
     void (async () => {
       const body = await readBody(request);
-      if (body === undefined) return reply(response, 413, { message: 'payload too large' });
+      if (body === undefined) return replyJson(response, 413, { message: 'payload too large' });
       let hook: ForgeWebhook;
       try {
         hook = await verifyWebhook(deps.secret, request.headers, body);
@@ -42,22 +43,22 @@ export function ciWebhookHandler(deps: { trigger: Trigger; secret: string; log: 
             event: request.headers['x-github-event'],
             delivery: request.headers['x-github-delivery'],
           });
-          return reply(response, 401, { message: error.message });
+          return replyJson(response, 401, { message: error.message });
         }
-        return reply(response, 400, { message: (error as Error).message });
+        return replyJson(response, 400, { message: (error as Error).message });
       }
       try {
         const triggered = await dispatch(deps.trigger, hook);
         deps.log('ci webhook handled', { event: hook.name, delivery: hook.id, triggered: triggered.length });
-        return reply(response, 200, { triggered });
+        return replyJson(response, 200, { triggered });
       } catch (error) {
         deps.log('ci webhook failed', { event: hook.name, delivery: hook.id, error: String(error) });
         const status = isKeelsonError(error) && error.code === 'KEELSON_BAD_REQUEST' ? 400 : 500;
-        return reply(response, status, { message: (error as Error).message });
+        return replyJson(response, status, { message: (error as Error).message });
       }
     })().catch((error: unknown) => {
       deps.log('ci webhook failed', { error: String(error) });
-      if (!response.headersSent) reply(response, 500, { message: 'internal error' });
+      if (!response.headersSent) replyJson(response, 500, { message: 'internal error' });
     });
   };
 }
@@ -86,19 +87,4 @@ async function readBody(request: IncomingMessage): Promise<string | undefined> {
     else chunks.length = 0;
   }
   return size > maxBodyBytes ? undefined : Buffer.concat(chunks).toString('utf8');
-}
-
-function reply(
-  response: ServerResponse,
-  status: number,
-  body: unknown,
-  headers: Record<string, string> = {},
-): void {
-  const text = JSON.stringify(body);
-  response.writeHead(status, {
-    'Content-Type': 'application/json',
-    'Content-Length': Buffer.byteLength(text),
-    ...headers,
-  });
-  response.end(text);
 }

@@ -5,7 +5,7 @@
  * `gitRepositoryPushReceiver(...)` at `gitWebhookPath`.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage } from 'node:http';
 import { posix } from 'node:path';
 
 import type { GitRepository } from '../../api/crds/index.ts';
@@ -13,6 +13,7 @@ import type { Controller, Logger, Request } from '../../runtime/controller.ts';
 import { requestOf } from '../../runtime/controller.ts';
 import { keyOf, type InformerFactory } from '../../runtime/informer.ts';
 import { gitRepositoryApiVersion } from './reconciler.ts';
+import { replyJson, type HttpHandler } from '../../runtime/http.ts';
 
 /** Where the composition root is expected to mount the receiver (POST). */
 export const gitWebhookPath = '/hooks/git';
@@ -20,7 +21,7 @@ export const gitWebhookPath = '/hooks/git';
 /** GitHub's own cap on a webhook payload. */
 const maxBodyBytes = 25 * 1024 * 1024;
 
-export type HttpHandler = (request: IncomingMessage, response: ServerResponse) => void;
+export type { HttpHandler } from '../../runtime/http.ts';
 
 export interface PushWebhookOptions {
   /** The shared secret the sender signs with (HMAC-SHA256 of the raw body). Must not be empty. */
@@ -45,37 +46,38 @@ export function pushWebhookHandler(options: PushWebhookOptions): HttpHandler {
   const log = options.log ?? (() => {});
   return function handlePushWebhook(request, response) {
     if (request.method !== 'POST') {
-      reply(response, 405, { message: 'only POST is accepted' }, { Allow: 'POST' });
+      replyJson(response, 405, { message: 'only POST is accepted' }, { Allow: 'POST' });
       return;
     }
     if (Number(header(request, 'content-length') ?? 0) > maxBodyBytes) {
-      reply(response, 413, { message: 'payload too large' }, { Connection: 'close' });
+      replyJson(response, 413, { message: 'payload too large' }, { Connection: 'close' });
       request.resume();
       return;
     }
     readBody(request, maxBodyBytes).then(
       (body) => {
-        if (body === undefined) return reply(response, 413, { message: 'payload too large' });
+        if (body === undefined) return replyJson(response, 413, { message: 'payload too large' });
         const signature = header(request, 'x-hub-signature-256');
         if (signature === undefined || !validSignature(options.secret, body, signature)) {
           log('push webhook refused: bad or missing signature', {
             event: header(request, 'x-github-event'),
             delivery: header(request, 'x-github-delivery'),
           });
-          return reply(response, 401, { message: 'bad or missing X-Hub-Signature-256' });
+          return replyJson(response, 401, { message: 'bad or missing X-Hub-Signature-256' });
         }
         const event = header(request, 'x-github-event');
-        if (event === 'ping') return reply(response, 200, { message: 'pong' });
-        if (event !== 'push') return reply(response, 202, { message: `event ${event ?? '(none)'} ignored` });
+        if (event === 'ping') return replyJson(response, 200, { message: 'pong' });
+        if (event !== 'push')
+          return replyJson(response, 202, { message: `event ${event ?? '(none)'} ignored` });
         const push = parsePush(body, header(request, 'content-type'));
-        if (push === undefined) return reply(response, 400, { message: 'not a push payload' });
+        if (push === undefined) return replyJson(response, 400, { message: 'not a push payload' });
         const triggered = options.onPush(push.urls, push.ref) ?? [];
         log('push webhook received', { urls: push.urls, ref: push.ref, triggered: triggered.length });
-        return reply(response, 200, { triggered });
+        return replyJson(response, 200, { triggered });
       },
       (error: unknown) => {
         log('push webhook failed', { error: (error as Error).message });
-        if (!response.headersSent) reply(response, 400, { message: 'could not read the request' });
+        if (!response.headersSent) replyJson(response, 400, { message: 'could not read the request' });
       },
     );
   };
@@ -236,19 +238,4 @@ async function readBody(request: IncomingMessage, limit: number): Promise<Buffer
 function header(request: IncomingMessage, name: string): string | undefined {
   const value = request.headers[name];
   return Array.isArray(value) ? value[0] : value;
-}
-
-function reply(
-  response: ServerResponse,
-  status: number,
-  body: unknown,
-  headers: Record<string, string> = {},
-): void {
-  const text = JSON.stringify(body);
-  response.writeHead(status, {
-    'Content-Type': 'application/json',
-    'Content-Length': Buffer.byteLength(text),
-    ...headers,
-  });
-  response.end(text);
 }

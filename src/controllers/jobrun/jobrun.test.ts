@@ -237,6 +237,33 @@ describe('jobrun controller', { concurrency: true }, () => {
     assert.match(run.status?.description ?? '', /timed out after 2s/);
   });
 
+  test("a pod running past pod_running_timeout is deleted and the run aborted (Prow's plank)", async () => {
+    const ns = await namespace('running-timeout');
+    await createRun(ns, 'stuck-1', {
+      type: 'periodic',
+      job: 'stuck',
+      decoration_config: { timeout: '10m', pod_running_timeout: '2s' },
+      pod_spec: shell('sleep 60'),
+    });
+    const run = await until(ns, 'stuck-1', 'finished', finished);
+    assert.equal(run.status?.state, 'aborted');
+    assert.equal(run.status?.description, 'Pod running timeout.');
+    await eventually('the pod deleted', async () => (await pod(ns, 'stuck-1')) === undefined);
+  });
+
+  test('a pod no node takes past pod_unscheduled_timeout ends in error', async () => {
+    const ns = await namespace('unscheduled');
+    await createRun(ns, 'nowhere-1', {
+      type: 'periodic',
+      job: 'nowhere',
+      decoration_config: { pod_unscheduled_timeout: '2s' },
+      pod_spec: { ...shell('true'), nodeSelector: { 'keelson.dev/no-such-node': 'true' } },
+    });
+    const run = await until(ns, 'nowhere-1', 'finished', finished);
+    assert.equal(run.status?.state, 'error');
+    assert.equal(run.status?.description, 'Pod scheduling timeout.');
+  });
+
   test('a pod spec that cannot run ends in error', async () => {
     const ns = await namespace('broken');
     await createRun(ns, 'empty-1', { type: 'periodic', job: 'empty', pod_spec: { containers: [] } });

@@ -59,7 +59,7 @@ describe('podForRun', () => {
     assert.equal(pod.spec['terminationGracePeriodSeconds'], 10);
   });
 
-  test('a pod spec naming its RuntimeClass keeps it, and is not wrapped', () => {
+  test('a pod spec naming its RuntimeClass keeps it; its command runs under the entrypoint', () => {
     const pod = podForRun(
       run({
         decoration_config: {},
@@ -70,7 +70,40 @@ describe('podForRun', () => {
       },
     );
     assert.equal(pod.spec.runtimeClassName, 'runc');
-    assert.deepEqual(pod.spec.containers?.[0]?.command, ['make']);
+    const command = pod.spec.containers?.[0]?.command ?? [];
+    assert.deepEqual([command[0], command[1], ...command.slice(3)], ['/bin/sh', '-c', 'entrypoint', 'make']);
+    // kubelet expands $(VAR) in commands: every $ of the script is written $$ so it arrives as written
+    assert.match(command[2] ?? '', /exec tee "\$\$logs\/build-log.txt"/);
+    assert.doesNotMatch((command[2] ?? '').replaceAll('$$', ''), /\$/);
+    assert.deepEqual(
+      pod.spec.containers?.map((c) => c.name),
+      ['test'],
+      'no sidecar without an artifact store',
+    );
+  });
+
+  test('with an artifact store a sidecar uploads /logs with the run token', () => {
+    const pod = podForRun(run({ decoration_config: {} }), {
+      runtimeClassName: 'process',
+      artifacts: { uploadUrl: 'http://store/artifacts/logs/unit/123/', token: 'tok' },
+    });
+    const sidecar = pod.spec.containers?.[1];
+    assert.equal(sidecar?.name, 'sidecar');
+    assert.deepEqual(sidecar?.volumeMounts, [{ name: 'logs', mountPath: '/logs' }]);
+    assert.deepEqual(Object.fromEntries((sidecar?.env ?? []).map((e) => [e.name, e['value']])), {
+      KEELSON_ARTIFACTS_URL: 'http://store/artifacts/logs/unit/123/',
+      KEELSON_ARTIFACTS_TOKEN: 'tok',
+    });
+    assert.match(
+      sidecar?.command?.[2] ?? '',
+      /curl .* -X PUT --data-binary "@\$\$archive" "\$\$KEELSON_ARTIFACTS_URL"/,
+    );
+    // an undecorated run is not wrapped and uploads nothing
+    const plain = podForRun(run(), { artifacts: { uploadUrl: 'http://store/', token: 'tok' } });
+    assert.deepEqual(
+      plain.spec.containers?.map((c) => c.name),
+      ['test'],
+    );
   });
 
   test('a pod in another namespace has no owner reference', () => {

@@ -27,6 +27,14 @@ export const workspaceVolume = 'code';
 export const logsDir = '/logs';
 export const logsVolume = 'logs';
 export const cloneContainer = 'clonerefs';
+/** The container that uploads `/logs` to the artifact store when the test container has exited. */
+export const sidecarContainer = 'sidecar';
+/** Images of the utility containers: a shell with git, and one with tar and curl (a process pod ignores them). */
+export const cloneImage = 'alpine/git:latest';
+export const sidecarImage = 'curlimages/curl:latest';
+/** The files the entrypoint and the sidecar write in `/logs` (Prow's names). */
+export const buildLogFile = 'build-log.txt';
+export const markerFile = 'marker-file.txt';
 /** The test container's name when the job's pod spec leaves it unnamed (Prow's `test`). */
 export const testContainer = 'test';
 
@@ -42,6 +50,8 @@ export interface PodOptions {
   /** A Secret (keys `username`, `password`) in the pod's namespace for HTTP clone auth; optional: a namespace without it clones anonymously. */
   cloneSecret?: string | undefined;
   ownerReference?: OwnerReference | undefined;
+  /** Where the sidecar uploads `/logs` when the test container ends; without it nothing is uploaded. */
+  artifacts?: { uploadUrl: string; token: string } | undefined;
 }
 
 export interface Pod extends KubeObject {
@@ -156,7 +166,8 @@ export function cloneScript(run: JobRun, options: Pick<PodOptions, 'cloneBase'>)
 
 /** kubelet expands `$(VAR)` in command and args; `$$` keeps a literal `$`. */
 function literal(text: string): string {
-  return text.replaceAll('$', '$$');
+  // a function: in a replacement string `$$` would mean one `$`
+  return text.replaceAll('$', () => '$$');
 }
 
 /** Prow's `BUILD_ID`: decimal, increasing with time, unique per controller (a small snowflake). */
@@ -241,7 +252,6 @@ function decorate(
   env: Record<string, string>,
   options: PodOptions,
 ): void {
-  const process = spec.runtimeClassName === 'process';
   const { timeoutMs, gracePeriodMs } = timeouts(run);
   spec.activeDeadlineSeconds = Math.max(1, Math.ceil(timeoutMs / 1000));
   spec.terminationGracePeriodSeconds = Math.max(0, Math.ceil(gracePeriodMs / 1000));
@@ -272,7 +282,7 @@ function decorate(
       ...(spec.initContainers ?? []),
       {
         name: cloneContainer,
-        image: 'alpine/git:latest',
+        image: cloneImage,
         command: ['/bin/sh', '-c', literal(cloneScript(run, options))],
         workingDir: workspaceDir,
         env: secretEnv,
@@ -280,15 +290,73 @@ function decorate(
       },
     ];
   }
-  if (process) {
-    // a process sees absolute paths as the host's: ARTIFACTS and GOPATH are set to the volumes
-    // themselves by a wrapper, as Prow's entrypoint wraps the command
-    const wrapper = literal(
-      'mkdir -p "$KEELSON_VOLUME_LOGS/artifacts" && export ARTIFACTS="$KEELSON_VOLUME_LOGS/artifacts" GOPATH="$KEELSON_VOLUME_CODE" && exec "$@"',
-    );
-    const command = test.command?.length ? test.command : (test.args ?? []);
-    const args = test.command?.length ? (test.args ?? []) : [];
-    test.command = ['/bin/sh', '-c', wrapper, 'entrypoint', ...command, ...args];
-    delete test.args;
+  // Prow's entrypoint: the command's output is kept in /logs as well as in the container's log
+  const command = test.command?.length ? test.command : (test.args ?? []);
+  const args = test.command?.length ? (test.args ?? []) : [];
+  test.command = ['/bin/sh', '-c', literal(entrypointScript), 'entrypoint', ...command, ...args];
+  delete test.args;
+  if (options.artifacts !== undefined) {
+    spec.containers = [
+      ...(spec.containers ?? []),
+      {
+        name: sidecarContainer,
+        image: sidecarImage,
+        command: ['/bin/sh', '-c', literal(sidecarScript)],
+        env: [
+          { name: 'KEELSON_ARTIFACTS_URL', value: options.artifacts.uploadUrl },
+          { name: 'KEELSON_ARTIFACTS_TOKEN', value: options.artifacts.token },
+        ],
+        volumeMounts: [{ name: logsVolume, mountPath: logsDir }],
+      },
+    ];
   }
 }
+
+/**
+ * The entrypoint (Prow's, as a POSIX shell wrapper): points `ARTIFACTS` and `GOPATH` at the
+ * volumes (a process sees absolute paths as the host's, so the runtime's `KEELSON_VOLUME_*` win
+ * over `/logs`), writes started.json, runs the command with its output copied to build-log.txt,
+ * passes SIGTERM on to it, and writes its exit code to the marker file the sidecar waits for.
+ */
+const entrypointScript = `logs="\${KEELSON_VOLUME_LOGS:-${logsDir}}"
+mkdir -p "$logs/artifacts"
+export ARTIFACTS="$logs/artifacts" GOPATH="\${KEELSON_VOLUME_CODE:-${workspaceDir}}"
+printf '{"timestamp":%s}\\n' "\`date +%s\`" > "$logs/started.json"
+fifo="$logs/.output"
+rm -f "$fifo" && mkfifo "$fifo"
+( trap '' TERM INT; exec tee "$logs/${buildLogFile}" < "$fifo" ) &
+"$@" > "$fifo" 2>&1 &
+child=$!
+trap 'kill -TERM "$child" 2>/dev/null' TERM INT
+wait "$child"; code=$?
+while kill -0 "$child" 2>/dev/null; do wait "$child"; code=$?; done
+wait
+rm -f "$fifo"
+echo "$code" > "$logs/${markerFile}"
+exit "$code"
+`;
+
+/**
+ * The sidecar (Prow's): waits for the marker file, or for SIGTERM (the timeout or an abort: then
+ * it gives the entrypoint a few seconds to write it), writes finished.json, and PUTs a tar.gz of
+ * `/logs` to the artifact store, retrying. Its exit code is curl's.
+ */
+const sidecarScript = `logs="\${KEELSON_VOLUME_LOGS:-${logsDir}}"
+stop=
+trap 'stop=1' TERM INT
+while [ ! -f "$logs/${markerFile}" ] && [ -z "$stop" ]; do sleep 0.2; done
+i=0
+while [ ! -f "$logs/${markerFile}" ] && [ "$i" -lt 25 ]; do sleep 0.2; i=$((i+1)); done
+code=\`cat "$logs/${markerFile}" 2>/dev/null\`
+if [ "$code" = 0 ]; then passed=true; result=SUCCESS
+elif [ -n "$stop" ]; then passed=false; result=ABORTED
+else passed=false; result=FAILURE; fi
+printf '{"timestamp":%s,"passed":%s,"result":"%s"}\\n' "\`date +%s\`" "$passed" "$result" > "$logs/finished.json"
+archive=\`mktemp\`
+tar -czf "$archive" -C "$logs" --exclude ./.output . || { rm -f "$archive"; exit 1; }
+curl -sS --fail --retry 5 --retry-all-errors --retry-delay 1 -H "Authorization: Bearer $KEELSON_ARTIFACTS_TOKEN" -H 'Content-Type: application/gzip' -X PUT --data-binary "@$archive" "$KEELSON_ARTIFACTS_URL"
+status=$?
+rm -f "$archive"
+echo
+exit "$status"
+`;

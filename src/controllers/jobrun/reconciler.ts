@@ -33,6 +33,8 @@ import { keyOf, type Informer } from '../../runtime/informer.ts';
 import { statusPatch } from '../../runtime/status.ts';
 import {
   InvalidJobError,
+  isDecorated,
+  sidecarContainer,
   newBuildId,
   podForRun,
   podNamespace,
@@ -52,8 +54,10 @@ export const podRunIndex = 'jobrun';
 
 /** Prow's sinker default: finished runs are kept a week. */
 export const defaultMaxAgeMs = 168 * 3_600_000;
-/** Prow's pod_pending_timeout default. */
+/** Prow's pod_pending_timeout, pod_unscheduled_timeout and pod_running_timeout defaults. */
 export const defaultPendingTimeoutMs = 10 * 60_000;
+export const defaultUnscheduledTimeoutMs = 5 * 60_000;
+export const defaultRunningTimeoutMs = 48 * 3_600_000;
 
 /** Condition and event reasons. */
 export const Triggered = 'Triggered';
@@ -113,6 +117,8 @@ export function creationOrder(a: JobRun, b: JobRun, arrival?: Map<string, number
 
 interface PodStatus {
   phase?: string;
+  /** Set when a node accepted the pod. */
+  startTime?: string;
   reason?: string;
   message?: string;
   initContainerStatuses?: ContainerStatus[];
@@ -142,8 +148,13 @@ export interface JobRunReconcilerDeps {
   cloneSecret?: string | undefined;
   /** Finished runs older than this (from completionTime) are deleted; default 168h. */
   maxAgeMs?: number | undefined;
-  /** status.url of a run; default says how to read the log with kubectl. */
+  /** status.url of a run without artifact upload; default says how to read the log with kubectl. */
   url?: ((run: JobRun, pod: { namespace: string; name: string }) => string) | undefined;
+  /**
+   * Where a decorated run (its `status.build_id` set) uploads its logs and artifacts, and its page
+   * (`status.url`); without it, logs stay on the Pod.
+   */
+  artifacts?: ((run: JobRun) => { url: string; uploadUrl: string; token: string }) | undefined;
 }
 
 /** Reconciles one JobRun; see the module doc. */
@@ -319,10 +330,12 @@ export class JobRunReconciler implements Reconciler {
     status.build_id ??= newBuildId(this.#deps.clock.now(), this.#sequence++);
     const sameNamespace = namespace === run.metadata.namespace;
     let pod: Pod;
+    const artifacts = isDecorated(run) ? this.#deps.artifacts?.({ ...run, status }) : undefined;
     try {
       pod = podForRun(
         { ...run, status },
         {
+          artifacts,
           runtimeClassName: this.#deps.runtimeClassName,
           cloneBase: this.#deps.cloneBase,
           cloneSecret: this.#deps.cloneSecret,
@@ -377,7 +390,9 @@ export class JobRunReconciler implements Reconciler {
     status.state = 'pending';
     status.pod_name = name;
     status.pendingTime ??= rfc3339(this.#deps.clock.now());
+    // recomputed: an adopted pod carries the build id of the reconcile that created it
     status.url =
+      (artifacts === undefined ? undefined : this.#deps.artifacts?.({ ...run, status })?.url) ??
       this.#deps.url?.(run, { namespace, name }) ??
       `kubectl logs -n ${namespace} ${name} -c ${testContainer}`;
     status.description = 'Job triggered.';
@@ -397,17 +412,26 @@ export class JobRunReconciler implements Reconciler {
     return this.#pendingRequeue(run, status);
   }
 
-  #pendingTimeoutMs(run: JobRun): number {
-    return (
-      parseDuration(run.spec.decoration_config?.['pod_pending_timeout'] as string | undefined) ??
-      defaultPendingTimeoutMs
-    );
+  /** The pod timeouts of a run (`decoration_config`, else Prow's defaults). */
+  #podTimeouts(run: JobRun): { pending: number; unscheduled: number; running: number } {
+    const config = run.spec.decoration_config ?? {};
+    return {
+      pending: parseDuration(config.pod_pending_timeout) ?? defaultPendingTimeoutMs,
+      unscheduled: parseDuration(config.pod_unscheduled_timeout) ?? defaultUnscheduledTimeoutMs,
+      running: parseDuration(config.pod_running_timeout) ?? defaultRunningTimeoutMs,
+    };
+  }
+
+  /** Requeue when the first of the pod's applicable timeouts would pass (at most a day ahead). */
+  #requeueBy(...deadlines: number[]): Result {
+    const left = Math.min(...deadlines) - this.#deps.clock.now();
+    return { requeueAfter: Math.min(24 * 3_600_000, Math.max(1000, left)) };
   }
 
   #pendingRequeue(run: JobRun, status: JobRunStatus): Result {
     const since = parseTime(status.pendingTime) ?? this.#deps.clock.now();
-    const left = since + this.#pendingTimeoutMs(run) - this.#deps.clock.now();
-    return { requeueAfter: Math.max(1000, left) };
+    const limits = this.#podTimeouts(run);
+    return this.#requeueBy(since + Math.min(limits.pending, limits.unscheduled));
   }
 
   async #pod(run: JobRun, status: JobRunStatus): Promise<LivePod | undefined> {
@@ -451,6 +475,16 @@ export class JobRunReconciler implements Reconciler {
             Errored,
             `Pod failed: ${podStatus.reason}: ${podStatus.message ?? ''}`.trim(),
           );
+        } else if (terminated?.exitCode === 0) {
+          const sidecar = podStatus.containerStatuses?.find((c) => c.name === sidecarContainer);
+          const code = sidecar?.state?.terminated?.exitCode ?? 'unknown';
+          this.#finish(
+            run,
+            status,
+            'error',
+            Errored,
+            `Job succeeded but its logs and artifacts were not uploaded (${sidecarContainer} exited with ${code}).`,
+          );
         } else {
           const clone = podStatus.initContainerStatuses?.find((c) => c.state?.terminated?.exitCode);
           const why = clone
@@ -463,7 +497,15 @@ export class JobRunReconciler implements Reconciler {
       case 'Unknown':
         this.#finish(run, status, 'error', Errored, 'Pod is in an unknown state.');
         return {};
-      case 'Running':
+      case 'Running': {
+        // Prow's plank: a pod running past pod_running_timeout is stopped and the run aborted
+        const started = parseTime(podStatus.startTime);
+        const limit = this.#podTimeouts(run).running;
+        if (started !== undefined && this.#deps.clock.now() - started >= limit) {
+          await this.#deletePod(run, status);
+          this.#finish(run, status, 'aborted', TimedOut, 'Pod running timeout.');
+          return {};
+        }
         status.description = 'Job running.';
         markReconciling(
           status,
@@ -472,21 +514,27 @@ export class JobRunReconciler implements Reconciler {
           this.#now(),
           run.metadata.generation,
         );
-        return {};
+        return started === undefined ? {} : this.#requeueBy(started + limit);
+      }
       default: {
-        const since = parseTime(status.pendingTime) ?? this.#deps.clock.now();
-        if (this.#deps.clock.now() - since >= this.#pendingTimeoutMs(run)) {
+        // Prow's plank: not yet on a node past pod_unscheduled_timeout (from creation), or on a
+        // node but not running past pod_pending_timeout (from the node's start): error
+        const limits = this.#podTimeouts(run);
+        const now = this.#deps.clock.now();
+        const created = parseTime(status.pendingTime) ?? now;
+        const started = parseTime(podStatus.startTime);
+        const timedOut =
+          started === undefined
+            ? now - created >= limits.unscheduled && 'Pod scheduling timeout.'
+            : now - started >= limits.pending && 'Pod pending timeout.';
+        if (timedOut) {
           await this.#deletePod(run, status);
-          this.#finish(
-            run,
-            status,
-            'error',
-            Errored,
-            `Pod did not start within ${formatDuration(this.#pendingTimeoutMs(run))}.`,
-          );
+          this.#finish(run, status, 'error', Errored, timedOut);
           return {};
         }
-        return this.#pendingRequeue(run, status);
+        return this.#requeueBy(
+          started === undefined ? created + limits.unscheduled : started + limits.pending,
+        );
       }
     }
   }

@@ -45,6 +45,8 @@ export interface JobRunControllerDeps {
   /** Finished runs are deleted this long after completion (default 168h, Prow's sinker). */
   maxAgeMs?: number | undefined;
   url?: JobRunReconcilerDeps['url'];
+  /** Where decorated runs upload their logs and artifacts (their `status.url` is then its page). */
+  artifacts?: JobRunReconcilerDeps['artifacts'];
 }
 
 /**
@@ -75,6 +77,7 @@ export function jobRunController(deps: JobRunControllerDeps): Controller {
     cloneSecret: deps.cloneSecret,
     maxAgeMs: deps.maxAgeMs,
     url: deps.url,
+    artifacts: deps.artifacts,
   });
   const controller = new Controller({
     name: 'jobrun',
