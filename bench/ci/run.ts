@@ -9,13 +9,15 @@
  *    (the hook's answer, and the JobRun seen by a watch) and until its Pod is Running;
  * 2. `--jobs` queued trivial JobRuns (`sh -c 'exit 0'`, undecorated) created directly in state
  *    triggered, timed until all are `success`, against `seq N | xargs -P P -n1 sh -c 'exit 0'`;
- * 3. VmRSS of the controllers in a process of their own (controllers-process.ts) idle, and with
+ * 3. `--decorated` trivial JobRuns decorated (the entrypoint keeps build-log.txt, the sidecar uploads
+ *    /logs to the artifact store) against the same number undecorated: the cost of keeping logs;
+ * 4. VmRSS of the controllers in a process of their own (controllers-process.ts) idle, and with
  *    `--finished` finished JobRuns kept.
  *
- * `npm run bench:ci [-- --pushes 20 --jobs 1000 --finished 10000]`
+ * `npm run bench:ci [-- --pushes 20 --jobs 1000 --decorated 100 --finished 10000]`
  */
 import { execFile, spawn } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { availableParallelism, loadavg } from 'node:os';
@@ -39,6 +41,8 @@ const { values } = parseArgs({
     pushes: { type: 'string', default: '20' },
     jobs: { type: 'string', default: '1000' },
     finished: { type: 'string', default: '10000' },
+    /** Trivial jobs run decorated (entrypoint, sidecar upload) and undecorated, to compare. */
+    decorated: { type: 'string', default: '100' },
     /** xargs -P for the peer; default: the process node's kubelet workers (32). */
     parallel: { type: 'string', default: '32' },
   },
@@ -46,6 +50,7 @@ const { values } = parseArgs({
 const pushes = Number(values.pushes);
 const jobs = Number(values.jobs);
 const finished = Number(values.finished);
+const decoratedJobs = Number(values.decorated);
 const parallel = Number(values.parallel);
 const cores = availableParallelism();
 
@@ -489,11 +494,71 @@ try {
     }
   }
 
+  // 3. the cost of keeping logs and artifacts: decorated against undecorated trivial jobs
+  if (decoratedJobs > 0) {
+    console.log(
+      `\n## ${decoratedJobs} trivial JobRuns decorated (entrypoint + sidecar upload to the artifact store), against ${decoratedJobs} undecorated`,
+    );
+    const took: Record<string, number> = {};
+    for (const decorated of [false, true]) {
+      const namespace = decorated ? 'bench-decorated' : 'bench-plain';
+      await ensureNamespace(client, namespace);
+      const started = performance.now();
+      await pool(
+        Array.from({ length: decoratedJobs }, (_, i) => `${namespace}-${i}`),
+        16,
+        async (name) => {
+          const spec: JobRunSpec = {
+            type: 'periodic',
+            job: `${namespace}-${Number(name.split('-').at(-1)) % 10}`,
+            pod_spec: trivial,
+            ...(decorated && { decoration_config: {} }),
+          };
+          await client.create<JobRun>({
+            apiVersion: jobRunApi,
+            kind: 'JobRun',
+            metadata: { name, namespace, labels: labelsForJobRun(spec) },
+            spec,
+          });
+        },
+      );
+      await waitUntil(
+        async () => {
+          const runs = (await client.list<JobRun>(jobRunApi, 'JobRun', { namespace })).items;
+          const bad = runs.find((r) => ['failure', 'error', 'aborted'].includes(r.status?.state ?? ''));
+          if (bad)
+            throw new Error(
+              `JobRun ${bad.metadata.name} ended in ${bad.status?.state}: ${bad.status?.description}`,
+            );
+          return runs.filter((r) => r.status?.state === 'success').length === decoratedJobs;
+        },
+        { everyMs: 250, timeoutMs: 600_000, label: `${decoratedJobs} ${namespace} JobRuns` },
+      );
+      took[namespace] = (performance.now() - started) / 1000;
+      console.log(
+        `  ${decorated ? 'decorated' : 'undecorated'}: ${seconds(took[namespace])} (${(decoratedJobs / took[namespace]).toFixed(1)} jobs/s)`,
+      );
+    }
+    const stored = readdirSync(join(controllers.artifactsDir ?? '', 'logs'), { recursive: true }).filter(
+      (path) => String(path).startsWith('bench-decorated-') && String(path).endsWith('build-log.txt'),
+    ).length;
+    if (stored !== decoratedJobs)
+      throw new Error(`${stored} build logs stored for ${decoratedJobs} decorated runs`);
+    const ratio = took['bench-decorated']! / took['bench-plain']!;
+    console.log(`  ${stored} build logs stored; decorated runs take ${ratio.toFixed(1)}x as long`);
+    summary.push([
+      `${decoratedJobs} trivial jobs decorated (log kept, /logs uploaded)`,
+      seconds(took['bench-decorated']!),
+      `the same undecorated: ${seconds(took['bench-plain']!)}`,
+      `${ratio.toFixed(1)}x as long`,
+    ]);
+  }
+
   watching.abort();
   await controllers.stop();
   controllers = undefined;
 
-  // 3. RSS of the controllers in their own process, idle and with N finished JobRuns kept
+  // 4. RSS of the controllers in their own process, idle and with N finished JobRuns kept
   {
     console.log(
       `\n## RSS of the controllers with CI in their own process (bench/ci/controllers-process.ts), idle and with ${finished.toLocaleString('en')} finished JobRuns kept`,

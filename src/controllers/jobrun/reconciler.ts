@@ -483,7 +483,7 @@ export class JobRunReconciler implements Reconciler {
             status,
             'error',
             Errored,
-            `Job succeeded but its logs and artifacts were not uploaded (${sidecarContainer} exited with ${code}).`,
+            `Job succeeded but its logs and artifacts were not uploaded (${sidecarContainer} exited with ${code}${code === 127 ? ': sh, tar or curl not found' : ''}).`,
           );
         } else {
           const clone = podStatus.initContainerStatuses?.find((c) => c.state?.terminated?.exitCode);
