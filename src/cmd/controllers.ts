@@ -31,7 +31,7 @@ import {
   type HttpHandler,
 } from '../controllers/ci-trigger/index.ts';
 import { jobRunController } from '../controllers/jobrun/watches.ts';
-import { ArtifactStore, type RunArtifacts } from '../controllers/ci-artifacts/store.ts';
+import { ArtifactStore, defaultMaxAgeMs, type RunArtifacts } from '../controllers/ci-artifacts/store.ts';
 import type { JobRun } from '../api/crds/ci.ts';
 import { artifactsHandler, artifactsPathPrefix } from '../controllers/ci-artifacts/http.ts';
 import { applyCrds } from '../runtime/crds.ts';
@@ -48,6 +48,8 @@ export interface ControllersOptions {
   address?: string;
   /** The URL job pods upload artifacts to (default this server's own URL). */
   artifactsUrl?: string;
+  /** Stored runs older than this are deleted, checked hourly (default 30 days; 0 keeps them). */
+  artifactsMaxAgeMs?: number;
   /** Elect a leader on Lease `keelson-controllers` in this namespace. */
   leaderElectionNamespace?: string;
   identity?: string;
@@ -128,6 +130,8 @@ export async function startControllers(options: ControllersOptions): Promise<Run
   const store =
     options.ci === undefined ? undefined : new ArtifactStore({ dir: join(options.dataDir, 'artifacts') });
   const serveArtifacts = store === undefined ? undefined : artifactsHandler({ store, log });
+  const pruning =
+    store === undefined ? undefined : pruneHourly(store, options.artifactsMaxAgeMs ?? defaultMaxAgeMs, log);
   const serveMetrics = metricsHandler(metrics);
   const server: Server = createServer((req, res) => {
     const path = req.url?.split('?')[0] ?? '';
@@ -163,6 +167,7 @@ export async function startControllers(options: ControllersOptions): Promise<Run
     ...(store !== undefined && { artifactsDir: store.dir }),
     webhookSecretPath,
     async stop() {
+      if (pruning !== undefined) clearInterval(pruning);
       await ci?.scheduler.stop();
       await manager.stop();
       await informers.stopAll();
@@ -170,6 +175,20 @@ export async function startControllers(options: ControllersOptions): Promise<Run
       await new Promise<void>((done) => server.close(() => done()));
     },
   };
+}
+
+/** Deletes stored runs older than `maxAgeMs` now and every hour (every replica prunes its own disk). */
+function pruneHourly(store: ArtifactStore, maxAgeMs: number, log: Logger): NodeJS.Timeout | undefined {
+  if (maxAgeMs <= 0) return undefined;
+  const prune = () =>
+    void store
+      .prune(maxAgeMs, Date.now())
+      .then((removed) => removed > 0 && log('artifacts pruned', { runs: removed, maxAgeMs }))
+      .catch((error: unknown) => log('artifacts prune failed', { error: String(error) }));
+  prune();
+  const timer = setInterval(prune, 3_600_000);
+  timer.unref();
+  return timer;
 }
 
 /**

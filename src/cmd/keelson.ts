@@ -1,6 +1,6 @@
 /** Composition root of the `keelson` CLI: server commands are wired here, client verbs in src/cli. */
 import type { Command } from 'commander';
-import { InvalidArgumentError } from 'commander';
+import { InvalidArgumentError, Option } from 'commander';
 import { buildCli } from '../cli/main.ts';
 import { kubeconfigFromData, startApiServer } from './apiserver.ts';
 import { defaultForgePort, up } from './up.ts';
@@ -10,6 +10,7 @@ import { GithubForge } from '../adapters/forge/index.ts';
 import { KeelsonError } from '../base/errors.ts';
 import { startControllers, type CiOptions } from './controllers.ts';
 import { KubeClient } from '../runtime/client.ts';
+import { parseDuration } from '../base/duration.ts';
 
 function port(value: string): number {
   const n = Number(value);
@@ -208,6 +209,19 @@ program
     'address to listen on (0.0.0.0 for job pods in a cluster to reach /artifacts/)',
     '127.0.0.1',
   )
+  .addOption(
+    new Option(
+      '--artifacts-max-age <duration>',
+      'delete stored CI logs and artifacts older than this (0 keeps them)',
+    )
+      .argParser((value: string) => {
+        const ms = parseDuration(value);
+        if (ms === undefined)
+          throw new InvalidArgumentError('must be a duration such as 720h or 30m (0 keeps them)');
+        return ms;
+      })
+      .default(30 * 24 * 3_600_000, '720h'),
+  )
   .option(
     '--artifacts-url <url>',
     "the URL job pods upload logs and artifacts to, and people read them at (default: this server's)",
@@ -239,6 +253,7 @@ program
         port: number;
         address: string;
         artifactsUrl?: string;
+        artifactsMaxAge: number;
         leaderElectionNamespace: string;
         identity?: string;
       } & CiFlags,
@@ -255,6 +270,7 @@ program
         port: opts.port,
         address: opts.address,
         ...(opts.artifactsUrl !== undefined && { artifactsUrl: opts.artifactsUrl }),
+        artifactsMaxAgeMs: opts.artifactsMaxAge,
         leaderElectionNamespace: opts.leaderElectionNamespace,
         ...(opts.identity !== undefined && { identity: opts.identity }),
         // as controller-runtime: a process that lost its lease exits, and its supervisor restarts it

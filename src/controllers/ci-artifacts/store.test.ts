@@ -11,12 +11,14 @@ import {
   readFileSync,
   rmSync,
   symlinkSync,
+  utimesSync,
   writeFileSync,
 } from 'node:fs';
 import { createServer, request, type Server } from 'node:http';
 import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
+import { Readable } from 'node:stream';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { JobRun } from '../../api/crds/ci.ts';
@@ -223,6 +225,27 @@ describe('artifact store over HTTP', () => {
     const response = await put(uploadUrl, archive({ 'big.txt': random }), token);
     assert.equal(response.status, 413);
     assert.equal((await fetch(`${url}?format=json`)).status, 404);
+  });
+
+  test('prune deletes runs uploaded longer ago than the age, and the directories they leave empty', async () => {
+    const dir = temp('prune');
+    const own = new ArtifactStore({ dir });
+    const body = (): Readable => Readable.from(archive({ 'build-log.txt': 'x', 'artifacts/a.txt': 'a' }));
+    await own.upload('logs/old/1', body());
+    await own.upload('logs/old/2', body());
+    await own.upload('pr-logs/pull/acme_app/7/unit/3', body());
+    const hourAgo = new Date(Date.now() - 3_600_000);
+    utimesSync(join(dir, 'logs', 'old', '1'), hourAgo, hourAgo);
+    utimesSync(join(dir, 'pr-logs', 'pull', 'acme_app', '7', 'unit', '3'), hourAgo, hourAgo);
+    assert.equal(await own.prune(30 * 60_000, Date.now()), 2);
+    assert.equal(existsSync(join(dir, 'logs', 'old', '1')), false);
+    assert.equal(existsSync(join(dir, 'pr-logs')), false, 'emptied parents go too');
+    assert.deepEqual(
+      (await own.list('logs/old/2'))?.map((f) => f.path),
+      ['artifacts/a.txt', 'build-log.txt'],
+    );
+    assert.equal(existsSync(join(dir, '.upload-key')), true, 'the key stays');
+    assert.equal(await own.prune(30 * 60_000, Date.now()), 0);
   });
 
   test('requests for hidden files or outside the store are refused', async () => {

@@ -8,13 +8,19 @@
  */
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { createReadStream, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, readdir, rename, rm, stat, utimes } from 'node:fs/promises';
 import { join, sep } from 'node:path';
 import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { x as untar } from 'tar';
 import type { JobRun } from '../../api/crds/ci.ts';
 import { KeelsonError } from '../../base/errors.ts';
+
+/** How long a run's files are kept by default (30 days; Prow leaves this to the bucket's lifecycle rules). */
+export const defaultMaxAgeMs = 30 * 24 * 3_600_000;
+
+/** The files every upload holds at the top of its run directory. */
+const runMarkers = ['finished.json', 'started.json', 'build-log.txt'];
 
 /** GCS's own limit on an object is 5 TiB; a run's whole upload here is capped lower by default. */
 export const defaultMaxUploadBytes = 1024 * 1024 * 1024;
@@ -155,6 +161,9 @@ export class ArtifactStore {
       const old = `${incoming}.old`;
       const replaced = existsSync(target);
       if (replaced) await rename(target, old);
+      // the upload's time, whatever times the archive carried: prune() ages runs by it
+      const uploaded = new Date();
+      await utimes(incoming, uploaded, uploaded);
       await rename(incoming, target);
       if (replaced) await rm(old, { recursive: true, force: true });
       return { files, bytes: received };
@@ -190,6 +199,39 @@ export class ArtifactStore {
     const info = await stat(full).catch(() => undefined);
     if (info === undefined || !info.isFile()) return undefined;
     return { size: info.size, stream: createReadStream(full) };
+  }
+
+  /**
+   * Deletes the run directories uploaded more than `maxAgeMs` before `now` (by the directory's
+   * mtime, set when the upload was unpacked), and the directories they leave empty. Returns how
+   * many runs went.
+   */
+  async prune(maxAgeMs: number, now: number): Promise<number> {
+    let removed = 0;
+    const visit = async (dir: string, top: boolean): Promise<boolean> => {
+      const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
+      const names = new Set(entries.filter((e) => e.isFile()).map((e) => e.name));
+      if (!top && runMarkers.some((m) => names.has(m))) {
+        const info = await stat(dir).catch(() => undefined);
+        if (info !== undefined && now - info.mtimeMs > maxAgeMs) {
+          await rm(dir, { recursive: true, force: true });
+          removed++;
+          return true;
+        }
+        return false;
+      }
+      let left = entries.length;
+      for (const entry of entries)
+        if (entry.isDirectory() && !entry.name.startsWith('.') && (await visit(join(dir, entry.name), false)))
+          left--;
+      if (!top && left === 0) {
+        await rm(dir, { recursive: true, force: true });
+        return true;
+      }
+      return false;
+    };
+    await visit(this.dir, true);
+    return removed;
   }
 
   /** The text of a small stored file, or undefined. */
