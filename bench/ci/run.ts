@@ -27,7 +27,7 @@ import { parseArgs, promisify } from 'node:util';
 import { KubeConfig } from '@kubernetes/client-node';
 import { GithubForge } from '../../src/adapters/forge/index.ts';
 import { labelsForJobRun } from '../../src/api/ci/index.ts';
-import type { JobRun, JobRunSpec } from '../../src/api/crds/ci.ts';
+import { ciApiVersion, type JobRun, type JobRunSpec } from '../../src/api/crds/ci.ts';
 import type { KubeObject } from '../../src/api/meta.ts';
 import { installCrds, startControllers } from '../../src/cmd/controllers.ts';
 import { ciWebhookPath } from '../../src/controllers/ci-trigger/index.ts';
@@ -54,7 +54,7 @@ const decoratedJobs = Number(values.decorated);
 const parallel = Number(values.parallel);
 const cores = availableParallelism();
 
-const jobRunApi = 'ci.keelson.dev/v1';
+const jobRunApi = ciApiVersion;
 const ciNamespace = 'keelson-ci';
 const queueNamespace = 'bench-queue';
 const runLabel = 'ci.keelson.dev/job-run';

@@ -7,14 +7,13 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, resolve, sep } from 'node:path';
 import type { JobRun } from '../api/crds/ci.ts';
-import { ciGroup } from '../api/crds/ci.ts';
+import { ciApiVersion } from '../api/crds/ci.ts';
 import type { KubeObject } from '../api/meta.ts';
 import { KeelsonError } from '../base/errors.ts';
 import type { KubeClient } from '../runtime/client.ts';
 import type { CliDeps } from './context.ts';
 import { age, humanDuration, table } from './format.ts';
 
-export const jobRunApiVersion = `${ciGroup}/v1`;
 /** Where `keelson up` keeps JobRuns and their pods. */
 export const defaultCiNamespace = 'keelson-ci';
 
@@ -30,7 +29,7 @@ export interface JobsRequest {
 
 /** Prints the JobRuns that match, newest first. */
 export async function jobs(client: KubeClient, deps: CliDeps, request: JobsRequest): Promise<void> {
-  const runs = (await client.list<JobRun>(jobRunApiVersion, 'JobRun', { namespace: request.namespace })).items
+  const runs = (await client.list<JobRun>(ciApiVersion, 'JobRun', { namespace: request.namespace })).items
     .filter((run) => request.job === undefined || run.spec.job === request.job)
     .filter((run) => request.state === undefined || (run.status?.state ?? 'triggered') === request.state)
     .filter(
@@ -70,7 +69,7 @@ export async function jobs(client: KubeClient, deps: CliDeps, request: JobsReque
 
 function getRun(client: KubeClient, request: { namespace: string; name: string }): Promise<JobRun> {
   return client.get<JobRun>({
-    apiVersion: jobRunApiVersion,
+    apiVersion: ciApiVersion,
     kind: 'JobRun',
     namespace: request.namespace,
     name: request.name,

@@ -351,18 +351,7 @@ export function issueComment(
     issue_url: `${urls.api}/repos/${full}/issues/${number}`,
     author_association: 'MEMBER',
     performed_via_github_app: null,
-    reactions: {
-      url: `${urls.api}/repos/${full}/issues/comments/${comment.id}/reactions`,
-      total_count: 0,
-      '+1': 0,
-      '-1': 0,
-      laugh: 0,
-      hooray: 0,
-      confused: 0,
-      heart: 0,
-      rocket: 0,
-      eyes: 0,
-    },
+    reactions: noReactions(`${urls.api}/repos/${full}/issues/comments/${comment.id}/reactions`),
   };
 }
 
@@ -460,5 +449,21 @@ export function hook(urls: Urls, repo: ForgeRepository, h: ForgeWebhookSpec): Js
     ping_url: `${u}/pings`,
     deliveries_url: `${u}/deliveries`,
     last_response: { code: null, status: 'unused', message: null },
+  };
+}
+
+/** GitHub's reaction rollup of an issue or comment nobody has reacted to (the forge keeps no reactions). */
+export function noReactions(url: string): Record<string, string | number> {
+  return {
+    url,
+    total_count: 0,
+    '+1': 0,
+    '-1': 0,
+    laugh: 0,
+    hooray: 0,
+    confused: 0,
+    heart: 0,
+    rocket: 0,
+    eyes: 0,
   };
 }

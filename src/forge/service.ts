@@ -529,18 +529,7 @@ export class ForgeService {
       created_at: prJson['created_at'],
       updated_at: prJson['updated_at'],
       author_association: 'MEMBER',
-      reactions: {
-        url: `${base}/reactions`,
-        total_count: 0,
-        '+1': 0,
-        '-1': 0,
-        laugh: 0,
-        hooray: 0,
-        confused: 0,
-        heart: 0,
-        rocket: 0,
-        eyes: 0,
-      },
+      reactions: gh.noReactions(`${base}/reactions`),
     };
   }
 

@@ -17,9 +17,9 @@ import { Manager } from '../../src/runtime/controller.ts';
 import { InformerFactory } from '../../src/runtime/informer.ts';
 import { ArtifactStore } from '../../src/controllers/ci-artifacts/store.ts';
 import { artifactsHandler } from '../../src/controllers/ci-artifacts/http.ts';
-import { jobRunApiVersion } from '../../src/controllers/jobrun/reconciler.ts';
 import { jobRunController } from '../../src/controllers/jobrun/watches.ts';
 import { eventually, startServer, tempDir, type ServerProcess } from './harness.ts';
+import { ciApiVersion } from '../../src/api/crds/ci.ts';
 
 let server: ServerProcess;
 let client: KubeClient;
@@ -69,7 +69,7 @@ after(async () => {
 async function run(namespace: string, name: string, spec: Partial<JobRunSpec>): Promise<JobRun> {
   await client.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } }).catch(() => {});
   await client.create<JobRun>({
-    apiVersion: jobRunApiVersion,
+    apiVersion: ciApiVersion,
     kind: 'JobRun',
     metadata: { name, namespace },
     spec: { type: 'periodic', job: name, decoration_config: { timeout: '5m', grace_period: '3s' }, ...spec },
@@ -77,7 +77,7 @@ async function run(namespace: string, name: string, spec: Partial<JobRunSpec>): 
   return eventually(
     `jobrun ${name} finished`,
     async () => {
-      const got = await client.get<JobRun>({ apiVersion: jobRunApiVersion, kind: 'JobRun', namespace, name });
+      const got = await client.get<JobRun>({ apiVersion: ciApiVersion, kind: 'JobRun', namespace, name });
       return got.status?.completionTime !== undefined && got;
     },
     60_000,

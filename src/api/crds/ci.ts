@@ -9,6 +9,8 @@ import type { DecorationConfig, JobState, JobType, PodSpec, Refs, ReporterConfig
 import { conditionsSchema, customResourceDefinition, readyColumns, type JsonSchema } from './common.ts';
 
 export const ciGroup = 'ci.keelson.dev';
+/** apiVersion of JobConfig and JobRun. */
+export const ciApiVersion = `${ciGroup}/v1`;
 
 const preserved: JsonSchema = { type: 'object', 'x-kubernetes-preserve-unknown-fields': true };
 const preservedList: JsonSchema = { type: 'array', items: preserved };

@@ -26,7 +26,7 @@ import {
   type JobState,
 } from '../../api/ci/index.ts';
 import { parseTime } from '../../base/time.ts';
-import { ciGroup, type JobRun } from '../../api/crds/ci.ts';
+import { ciApiVersion, type JobRun } from '../../api/crds/ci.ts';
 import type { Forge, RepoRef } from '../../adapters/forge/forge.ts';
 import { KeelsonError } from '../../base/errors.ts';
 import type { KubeClient } from '../../runtime/client.ts';
@@ -40,7 +40,6 @@ import {
 import type { EventSink } from '../../runtime/events.ts';
 import type { Informer } from '../../runtime/informer.ts';
 
-export const jobRunApiVersion = `${ciGroup}/v1`;
 export const githubReporter = 'github';
 export const slackReporter = 'slack';
 
@@ -101,7 +100,7 @@ export class CiReportReconciler implements Reconciler {
 
   async reconcile(request: Request): Promise<Result> {
     const ref = {
-      apiVersion: jobRunApiVersion,
+      apiVersion: ciApiVersion,
       kind: 'JobRun',
       name: request.name,
       namespace: request.namespace,

@@ -6,7 +6,8 @@ import type { JobRun } from '../../api/crds/ci.ts';
 import { Controller, type Logger } from '../../runtime/controller.ts';
 import type { InformerFactory } from '../../runtime/informer.ts';
 import type { BackoffOptions } from '../../runtime/queue.ts';
-import { CiReportReconciler, jobRunApiVersion, type CiReportDeps } from './reconciler.ts';
+import { CiReportReconciler, type CiReportDeps } from './reconciler.ts';
+import { ciApiVersion } from '../../api/crds/ci.ts';
 
 export interface CiReportControllerDeps extends CiReportDeps {
   informers: InformerFactory;
@@ -19,7 +20,7 @@ export interface CiReportControllerDeps extends CiReportDeps {
 
 /** The CI reporter (Prow's crier). Add it to a Manager, which starts the JobRun informer. */
 export function ciReportController(deps: CiReportControllerDeps): Controller {
-  const jobRuns = deps.informers.for<JobRun>(jobRunApiVersion, 'JobRun');
+  const jobRuns = deps.informers.for<JobRun>(ciApiVersion, 'JobRun');
   return new Controller({
     name: 'ci-report',
     reconciler: new CiReportReconciler({ ...deps, runs: jobRuns }),

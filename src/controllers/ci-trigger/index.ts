@@ -1,10 +1,9 @@
 /** The CI trigger (Prow's hook + trigger plugin + horologium). See README.md. */
 export { ciWebhookHandler, ciWebhookPath, type HttpHandler } from './webhook.ts';
-export { isInRepoConfigPath, JobSource, jobConfigApiVersion, type JobSourceDeps } from './jobs.ts';
+export { isInRepoConfigPath, JobSource, type JobSourceDeps } from './jobs.ts';
 export { PeriodicScheduler, type PeriodicSchedulerDeps } from './periodics.ts';
 export {
   inRepoConfigContext,
-  jobRunApiVersion,
   needsOkToTestLabel,
   okToTestLabel,
   overriddenByAnnotation,

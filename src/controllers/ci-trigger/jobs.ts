@@ -17,12 +17,10 @@ import {
   type Presubmit,
   type SourceFile,
 } from '../../api/ci/index.ts';
-import { ciGroup, type JobConfig } from '../../api/crds/ci.ts';
+import { ciApiVersion, type JobConfig } from '../../api/crds/ci.ts';
 import type { RepoReader } from '../../adapters/forge/repo-reader.ts';
 import type { KubeClient } from '../../runtime/client.ts';
 import type { Logger } from '../../runtime/controller.ts';
-
-export const jobConfigApiVersion = `${ciGroup}/v1`;
 
 export interface JobSourceDeps {
   client: KubeClient;
@@ -54,7 +52,7 @@ export class JobSource {
    * controller reports it), so one bad JobConfig never stops every repository's jobs.
    */
   async central(): Promise<JobConfigSet> {
-    const list = await this.#deps.client.list<JobConfig>(jobConfigApiVersion, 'JobConfig', {
+    const list = await this.#deps.client.list<JobConfig>(ciApiVersion, 'JobConfig', {
       ...(this.#deps.jobConfigNamespace === undefined ? {} : { namespace: this.#deps.jobConfigNamespace }),
     });
     const config: SourceFile = {

@@ -10,7 +10,8 @@ import { parseTime } from '../../base/time.ts';
 import type { KubeClient } from '../../runtime/client.ts';
 import type { Logger } from '../../runtime/controller.ts';
 import type { JobSource } from './jobs.ts';
-import { jobRunApiVersion, type Trigger } from './trigger.ts';
+import { type Trigger } from './trigger.ts';
+import { ciApiVersion } from '../../api/crds/ci.ts';
 
 export interface PeriodicSchedulerDeps {
   client: KubeClient;
@@ -43,7 +44,7 @@ export class PeriodicScheduler {
   async tick(): Promise<{ triggered: string[]; next?: Date }> {
     const now = new Date(this.#deps.clock.now());
     const periodics = await this.#deps.jobs.periodics();
-    const runs = await this.#deps.client.list<JobRun>(jobRunApiVersion, 'JobRun', {
+    const runs = await this.#deps.client.list<JobRun>(ciApiVersion, 'JobRun', {
       namespace: this.#deps.namespace,
       labelSelector: `${jobRunLabels.type}=periodic`,
     });

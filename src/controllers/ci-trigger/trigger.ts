@@ -26,7 +26,7 @@ import {
   type JobType,
   type Refs,
 } from '../../api/ci/index.ts';
-import { ciGroup, type JobRun } from '../../api/crds/ci.ts';
+import { ciApiVersion, type JobRun } from '../../api/crds/ci.ts';
 import type { Forge, PullRequest, RepoRef } from '../../adapters/forge/forge.ts';
 import type { Clock } from '../../base/clock.ts';
 import { rfc3339 } from '../../base/time.ts';
@@ -47,7 +47,6 @@ import {
 } from './commands.ts';
 import type { JobSource } from './jobs.ts';
 
-export const jobRunApiVersion = `${ciGroup}/v1`;
 export const needsOkToTestLabel = 'needs-ok-to-test';
 export const okToTestLabel = 'ok-to-test';
 /** The commit status context that reports whether the in-repo job config loads. */
@@ -326,7 +325,7 @@ export class Trigger {
     status: NonNullable<JobRun['status']>,
   ): Promise<string> {
     const created = await this.#deps.client.create<JobRun>({
-      apiVersion: jobRunApiVersion,
+      apiVersion: ciApiVersion,
       kind: 'JobRun',
       metadata: {
         generateName: `${job.name
@@ -346,7 +345,7 @@ export class Trigger {
     });
     const name = created.metadata.name ?? '';
     await this.#deps.client.patchStatus(
-      { apiVersion: jobRunApiVersion, kind: 'JobRun', namespace: this.#deps.namespace, name },
+      { apiVersion: ciApiVersion, kind: 'JobRun', namespace: this.#deps.namespace, name },
       status,
     );
     const reason = status.state === 'triggered' ? 'Triggered' : 'Overridden';
@@ -477,7 +476,7 @@ export class Trigger {
       `${jobRunLabels.repo}=${repo.name}`,
       `${jobRunLabels.pull}=${number}`,
     ].join(',');
-    const list = await this.#deps.client.list<JobRun>(jobRunApiVersion, 'JobRun', {
+    const list = await this.#deps.client.list<JobRun>(ciApiVersion, 'JobRun', {
       namespace: this.#deps.namespace,
       labelSelector: selector,
     });
@@ -499,7 +498,7 @@ export class Trigger {
     for (const run of await this.#pullRuns(repo, number)) {
       if (isFinalJobState(run.status?.state) || !which(run)) continue;
       const ref = {
-        apiVersion: jobRunApiVersion,
+        apiVersion: ciApiVersion,
         kind: 'JobRun',
         namespace: this.#deps.namespace,
         name: run.metadata.name ?? '',

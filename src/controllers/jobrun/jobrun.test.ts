@@ -25,8 +25,8 @@ import { findCondition } from '../../runtime/conditions.ts';
 import { Manager } from '../../runtime/controller.ts';
 import type { EventSink } from '../../runtime/events.ts';
 import { InformerFactory } from '../../runtime/informer.ts';
-import { jobRunApiVersion } from './reconciler.ts';
 import { jobRunController } from './watches.ts';
+import { ciApiVersion } from '../../api/crds/ci.ts';
 
 let server: ServerProcess;
 let client: KubeClient;
@@ -102,7 +102,7 @@ async function namespace(name: string): Promise<string> {
 
 async function createRun(ns: string, name: string, spec: JobRunSpec): Promise<JobRun> {
   return client.create<JobRun>({
-    apiVersion: jobRunApiVersion,
+    apiVersion: ciApiVersion,
     kind: 'JobRun',
     metadata: { name, namespace: ns },
     spec,
@@ -110,7 +110,7 @@ async function createRun(ns: string, name: string, spec: JobRunSpec): Promise<Jo
 }
 
 async function getRun(ns: string, name: string): Promise<JobRun | undefined> {
-  return client.tryGet<JobRun>({ apiVersion: jobRunApiVersion, kind: 'JobRun', namespace: ns, name });
+  return client.tryGet<JobRun>({ apiVersion: ciApiVersion, kind: 'JobRun', namespace: ns, name });
 }
 
 async function until(ns: string, name: string, what: string, ok: (run: JobRun) => boolean): Promise<JobRun> {
@@ -293,7 +293,7 @@ describe('jobrun controller', { concurrency: true }, () => {
       60_000,
     );
     await client.patchStatus(
-      { apiVersion: jobRunApiVersion, kind: 'JobRun', namespace: ns, name: 'long-1' },
+      { apiVersion: ciApiVersion, kind: 'JobRun', namespace: ns, name: 'long-1' },
       {
         state: 'aborted',
       },
@@ -362,7 +362,7 @@ describe('jobrun controller', { concurrency: true }, () => {
     }
     const age = (name: string, day: number) =>
       client.patchStatus(
-        { apiVersion: jobRunApiVersion, kind: 'JobRun', namespace: ns, name },
+        { apiVersion: ciApiVersion, kind: 'JobRun', namespace: ns, name },
         {
           startTime: `2020-01-0${day}T00:00:00Z`,
           completionTime: `2020-01-0${day}T00:01:00Z`,

@@ -13,7 +13,6 @@
  * The status is merge-patched in a `finally`, with kstatus conditions and an event per transition.
  */
 import type { JobRun, JobRunStatus } from '../../api/crds/ci.ts';
-import { ciGroup } from '../../api/crds/ci.ts';
 import type { JobState } from '../../api/ci/types.ts';
 import type { KubeObject } from '../../api/meta.ts';
 import type { Clock } from '../../base/clock.ts';
@@ -44,8 +43,6 @@ import {
   timeouts,
   type Pod,
 } from './pod.ts';
-
-export const jobRunApiVersion = `${ciGroup}/v1`;
 
 /** Informer index names. */
 export const jobIndex = 'spec.job';

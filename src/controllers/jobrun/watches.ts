@@ -17,7 +17,6 @@ import { runLabel } from './pod.ts';
 import {
   isFinished,
   jobIndex,
-  jobRunApiVersion,
   JobRunReconciler,
   podRunIndex,
   pullIndex,
@@ -26,6 +25,7 @@ import {
   stateOf,
   type JobRunReconcilerDeps,
 } from './reconciler.ts';
+import { ciApiVersion } from '../../api/crds/ci.ts';
 
 export interface JobRunControllerDeps {
   /** The cluster JobRuns and their Pods live in (the management cluster, the default build cluster). */
@@ -54,7 +54,7 @@ export interface JobRunControllerDeps {
  * starts the JobRun and Pod informers.
  */
 export function jobRunController(deps: JobRunControllerDeps): Controller {
-  const runs = deps.informers.for<JobRun>(jobRunApiVersion, 'JobRun');
+  const runs = deps.informers.for<JobRun>(ciApiVersion, 'JobRun');
   runs.addIndex(jobIndex, (run) => [run.spec.job]);
   runs.addIndex(pullIndex, pullKeys);
   const pods = deps.informers.for<KubeObject>('v1', 'Pod', { labelSelector: runLabel });
